@@ -1,0 +1,49 @@
+"""pdlt: the effective theory of deep neural networks, as fast, tested numbers.
+
+The formulas are those of *The Principles of Deep Learning Theory* (Roberts & Yaida,
+arXiv:2106.10165); the notation (K, H, chi_par, chi_perp, C_b, C_W, lambda_b, lambda_W) is the
+book's. Heavy numerics run in a C++/Eigen/OpenMP core; this package validates input and
+shapes results.
+"""
+
+from ._core_loader import core as _core
+from ._threads import get_num_threads, openmp_enabled, set_num_threads
+from .activation import Activation, activations
+from .criticality import (
+    CriticalPoint,
+    FixedPoint,
+    FixedPointError,
+    critical_point,
+    fixed_point,
+    fixed_points,
+    large_depth,
+    susceptibilities,
+)
+from .gaussian import AccuracyWarning, gaussian_expectation, two_point
+from .kernels import kernel, kernel_and_ntk, ntk
+from .mlp import MLP
+
+__version__ = _core.__version__
+
+__all__ = [
+    "AccuracyWarning",
+    "Activation",
+    "CriticalPoint",
+    "FixedPoint",
+    "FixedPointError",
+    "MLP",
+    "activations",
+    "critical_point",
+    "fixed_point",
+    "fixed_points",
+    "gaussian_expectation",
+    "get_num_threads",
+    "kernel",
+    "kernel_and_ntk",
+    "large_depth",
+    "ntk",
+    "openmp_enabled",
+    "set_num_threads",
+    "susceptibilities",
+    "two_point",
+]
