@@ -32,8 +32,7 @@ void register_activation(py::module_& m) {
           a.evaluate(in, n, derivative == 0 ? res : nullptr, derivative == 1 ? res : nullptr,
                      derivative == 2 ? res : nullptr);
         };
-        if (a.thread_safe()) run_without_gil(run);
-        else run();
+        run_without_gil(run);  // a custom activation takes the GIL back for its callback
         return out;
       }, py::arg("z"), py::arg("derivative") = 0);
 

@@ -99,14 +99,13 @@ class Tanh final : public Pointwise<Tanh> {
  public:
   std::string name() const override { return "tanh"; }
   double value(double z) const { return std::tanh(z); }
-  double slope(double z) const {
-    const double t = std::tanh(z);
-    return 1.0 - t * t;
+  // sech^2 directly: 1 - tanh^2 would lose all relative precision for large |z|.
+  static double sech2(double z) {
+    const double c = std::cosh(z);
+    return 1.0 / (c * c);
   }
-  double curvature(double z) const {
-    const double t = std::tanh(z);
-    return -2.0 * t * (1.0 - t * t);
-  }
+  double slope(double z) const { return sech2(z); }
+  double curvature(double z) const { return -2.0 * std::tanh(z) * sech2(z); }
 };
 
 class Sin final : public Pointwise<Sin> {
@@ -147,18 +146,18 @@ double logistic(double z) {
   return e / (1.0 + e);
 }
 
+// s (1 - s) for s = logistic(z), without the cancellation in 1 - s.
+double logistic_slope(double z) {
+  const double e = std::exp(-std::abs(z));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+
 class Sigmoid final : public Pointwise<Sigmoid> {
  public:
   std::string name() const override { return "sigmoid"; }
   double value(double z) const { return logistic(z); }
-  double slope(double z) const {
-    const double s = logistic(z);
-    return s * (1.0 - s);
-  }
-  double curvature(double z) const {
-    const double s = logistic(z);
-    return s * (1.0 - s) * (1.0 - 2.0 * s);
-  }
+  double slope(double z) const { return logistic_slope(z); }
+  double curvature(double z) const { return -logistic_slope(z) * std::tanh(0.5 * z); }  // 1 - 2s = -tanh(z/2)
 };
 
 class Softplus final : public Pointwise<Softplus> {
@@ -166,10 +165,7 @@ class Softplus final : public Pointwise<Softplus> {
   std::string name() const override { return "softplus"; }
   double value(double z) const { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
   double slope(double z) const { return logistic(z); }
-  double curvature(double z) const {
-    const double s = logistic(z);
-    return s * (1.0 - s);
-  }
+  double curvature(double z) const { return logistic_slope(z); }
 };
 
 // GELU: z Phi(z) with the exact normal CDF Phi.
@@ -189,13 +185,10 @@ class Swish final : public Pointwise<Swish> {
   explicit Swish(double beta) : beta_(beta) {}
   std::string name() const override { return "swish"; }
   double value(double z) const { return z * logistic(beta_ * z); }
-  double slope(double z) const {
-    const double s = logistic(beta_ * z);
-    return s + beta_ * z * s * (1.0 - s);
-  }
+  double slope(double z) const { return logistic(beta_ * z) + beta_ * z * logistic_slope(beta_ * z); }
   double curvature(double z) const {
-    const double s = logistic(beta_ * z);
-    return beta_ * s * (1.0 - s) * (2.0 + beta_ * z * (1.0 - 2.0 * s));
+    const double bz = beta_ * z;
+    return beta_ * logistic_slope(bz) * (2.0 - bz * std::tanh(0.5 * bz));  // 1 - 2s = -tanh(bz/2)
   }
 
  private:

@@ -92,8 +92,9 @@ MehlerTable mehler_table(const Activation& act, Field field, const std::vector<d
                          const std::vector<int>& inputs, double rtol, const RunControl& control) {
   struct Certified {
     std::vector<int> members;
-    std::vector<double> coeff;  // up to the degree needed at |rho| = 1
-    std::vector<short> degree;  // per |rho| bin
+    int order;                  // Gauss-Hermite order that certified the expansion
+    std::vector<double> coeff;  // degrees 0..kept_degree(order)
+    std::vector<short> degree;  // truncation per |rho| bin
     double energy;
   };
   std::vector<Certified> done;
@@ -122,20 +123,36 @@ MehlerTable mehler_table(const Activation& act, Field field, const std::vector<d
         not_converged.push_back(std::move(pending[g]));
         continue;
       }
-      Certified c{std::move(pending[g].members), {}, degrees_per_bin(tail, rtol), E};
-      for (int k = 0; k <= c.degree.back(); ++k) c.coeff.push_back(coeff(g, k));
-      done.push_back(std::move(c));
+      std::vector<double> c(coeff.row(g).begin(), coeff.row(g).end());
+      done.push_back({std::move(pending[g].members), Q, std::move(c), degrees_per_bin(tail, rtol), E});
     }
     pending = std::move(not_converged);
   }
 
+  // A pair sums to max(degree_a, degree_b) for its |rho| bin, so every input needs its
+  // coefficients up to the largest degree any input needs (not zero padding: the bound
+  // |rho|^{m+1} sqrt(T_a(m) T_b(m)) assumes both sums run to m). Inputs certified at a
+  // lower order are recomputed at the order that resolves that degree.
+  int max_degree = 0;
+  for (const auto& c : done) max_degree = std::max(max_degree, int(c.degree.back()));
+  std::vector<Certified*> short_of_degree;
+  for (auto& c : done)
+    if (int(c.coeff.size()) <= max_degree) short_of_degree.push_back(&c);
+  if (!short_of_degree.empty()) {
+    const int Q = *std::find_if(kOrders.begin(), kOrders.end(), [&](int q) { return kept_degree(q) >= max_degree; });
+    std::vector<double> s;
+    for (const Certified* c : short_of_degree) s.push_back(scales[c->members.front()]);
+    Eigen::MatrixXd coeff;
+    std::vector<double> energy;
+    coefficients_at_order(act, field, s, Q, coeff, energy);
+    for (std::size_t g = 0; g < short_of_degree.size(); ++g)
+      short_of_degree[g]->coeff.assign(coeff.row(g).begin(), coeff.row(g).end());
+  }
+
   // One column per certified input, in increasing input order.
   std::vector<std::pair<int, const Certified*>> members;
-  int max_degree = 0;
-  for (const auto& c : done) {
+  for (const auto& c : done)
     for (int a : c.members) members.emplace_back(a, &c);
-    max_degree = std::max(max_degree, int(c.coeff.size()) - 1);
-  }
   std::sort(members.begin(), members.end());
   const int count = int(members.size());
   MehlerTable table;
@@ -145,7 +162,7 @@ MehlerTable mehler_table(const Activation& act, Field field, const std::vector<d
     table.members.push_back(members[p].first);
     table.energy.push_back(c.energy);
     table.degree.push_back(c.degree);
-    for (std::size_t k = 0; k < c.coeff.size(); ++k) table.coeff(Eigen::Index(k), p) = c.coeff[k];
+    for (int k = 0; k <= max_degree; ++k) table.coeff(k, p) = c.coeff[k];
   }
   return table;
 }

@@ -15,8 +15,8 @@ using IndexPair = std::pair<int, int>;
 
 // Per-input Hermite coefficients and certified truncation degrees (mehler.cpp).
 struct MehlerTable {
-  // coeff(k, p): k-th Hermite coefficient of F(sqrt(K_aa) u) for member p; zero-padded beyond
-  // the member's certified degree. Row-major so that a fixed k is contiguous over members.
+  // coeff(k, p): k-th Hermite coefficient of F(sqrt(K_aa) u) for member p, for every degree
+  // any pair may need. Row-major so that a fixed k is contiguous over members.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> coeff;
   std::vector<int> members;                // the certified inputs (expansion converged)
   std::vector<double> energy;              // <F(z_a)^2> per member

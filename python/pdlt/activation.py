@@ -177,6 +177,6 @@ def _checked_call(label: str, g: ArrayFunction, z: np.ndarray) -> np.ndarray:
         except ValueError:
             raise ValueError(f"custom activation {label!r} returned shape {out.shape} for input shape {z.shape}") from None
     if not np.all(np.isfinite(out)):
-        bad = int(np.argmax(~np.isfinite(out)))
-        raise ValueError(f"custom activation {label!r} returned {out[bad]} at z = {z[bad]!r}")
+        bad = int(np.argmax(~np.isfinite(out).reshape(-1)))
+        raise ValueError(f"custom activation {label!r} returned {float(out.flat[bad])} at z = {float(z.flat[bad])}")
     return np.ascontiguousarray(out, dtype=float)
