@@ -34,7 +34,10 @@ struct Angle {
   double rho, psi, norm;  // cos(psi) = rho, norm = sqrt(Kaa Kbb)
 };
 Angle angle_of(double Kaa, double Kbb, double Kab) {
-  const double norm = std::sqrt(Kaa * Kbb);
+  // sqrt(Kaa Kbb) is exact for Kaa = Kbb (so rho = 1 on the diagonal, where acos is
+  // ill-conditioned); the product of roots only when Kaa Kbb would leave the double range.
+  const double prod = Kaa * Kbb;
+  const double norm = prod > 1e-300 && prod < 1e300 ? std::sqrt(prod) : std::sqrt(Kaa) * std::sqrt(Kbb);
   const double rho = std::clamp(Kab / norm, -1.0, 1.0);
   return {rho, std::acos(rho), norm};
 }

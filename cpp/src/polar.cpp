@@ -70,20 +70,27 @@ std::vector<double> integrate_level(const Activation& act, Field field, const st
     }
     return result;
   }
-  std::vector<PairRule> rules;
-  std::vector<double> points;
-  for (const auto& g : geo) {
-    rules.push_back(pair_rule(g.sa, g.sb, g.rho, level));
-    points.insert(points.end(), rules.back().za.begin(), rules.back().za.end());
-    points.insert(points.end(), rules.back().zb.begin(), rules.back().zb.end());
-  }
-  std::vector<double> values(points.size());
-  evaluate_field(act, field, points.data(), points.size(), values.data());
-  std::size_t offset = 0;
-  for (int p = 0; p < n; ++p) {
-    const std::size_t m = rules[p].w.size();
-    result[p] = reduce(rules[p].w, values.data() + offset, values.data() + offset + m);
-    offset += 2 * m;
+  // One evaluation call per sub-batch of at most kPointBudget points.
+  constexpr std::size_t kPointBudget = std::size_t(1) << 22;
+  for (int begin = 0; begin < n;) {
+    std::vector<PairRule> rules;
+    std::vector<double> points;
+    int end = begin;
+    while (end < n && (end == begin || points.size() < kPointBudget)) {
+      rules.push_back(pair_rule(geo[end].sa, geo[end].sb, geo[end].rho, level));
+      points.insert(points.end(), rules.back().za.begin(), rules.back().za.end());
+      points.insert(points.end(), rules.back().zb.begin(), rules.back().zb.end());
+      ++end;
+    }
+    std::vector<double> values(points.size());
+    evaluate_field(act, field, points.data(), points.size(), values.data());
+    std::size_t offset = 0;
+    for (int p = begin; p < end; ++p) {
+      const std::size_t m = rules[p - begin].w.size();
+      result[p] = reduce(rules[p - begin].w, values.data() + offset, values.data() + offset + m);
+      offset += 2 * m;
+    }
+    begin = end;
   }
   return result;
 }

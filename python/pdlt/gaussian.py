@@ -56,7 +56,7 @@ def gaussian_expectation(f: Callable[..., Any], K: Any, *, rtol: float = 1e-12) 
     12.0
     >>> K = [[1.0, 0.5], [0.5, 2.0]]
     >>> round(pdlt.gaussian_expectation(lambda a, b: np.maximum(a, 0) * np.maximum(b, 0), K), 10)
-    0.6427438006
+    0.3642988817
     """
     _validate.function("f", f)
     tol = _validate.rtol(rtol)
