@@ -39,6 +39,7 @@ def test_mlp_is_immutable_and_per_layer():
         mlp.C_W[0] = 3.0
     assert mlp == pdlt.MLP("relu", 3, [4, 5], C_b=[0, 0.1, 0.2], C_W=2.0)
     assert "relu" in repr(mlp)
+    assert pdlt.MLP("relu", 2, 4, C_b=np.float64(0.1), C_W=np.array(2.0)).C_W[0] == 2.0
 
 
 @pytest.mark.parametrize("X,error,message", [

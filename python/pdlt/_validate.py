@@ -16,6 +16,8 @@ import numpy as np
 def real(name: str, value: Any, *, minimum: float | None = None, maximum: float | None = None,
          strict: bool = False) -> float:
     """A finite real number in [minimum, maximum] (or (minimum, ...] if ``strict``)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     x = float(value)

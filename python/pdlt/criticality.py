@@ -138,7 +138,11 @@ def fixed_point(activation: Any, C_b: float, C_W: float, *, K_start: Optional[fl
                 return above[0]
             raise FixedPointError(f"from K_start = {start:g} the kernel of {act.name} grows without bound "
                                   f"(no fixed point above it in [0, {K_max:g}]; fixed points: {found})")
-        return max(p.K for p in points if p.K < start)
+        below = [p.K for p in points if p.K < start]
+        if below:
+            return below[-1]
+        raise FixedPointError(f"from K_start = {start:g} the kernel of {act.name} decreases but no fixed point "
+                              f"below it was resolved (fixed points: {found})")
     attracting = [p.K for p in points if p.chi_par <= 1.0 + 1e-8]
     if attracting:
         return attracting[-1]
