@@ -51,5 +51,7 @@ void register_quadrature(py::module_& m);
 void register_gaussian(py::module_& m);
 void register_kernels(py::module_& m);
 void register_criticality(py::module_& m);
+void register_rng(py::module_& m);
+void register_sampler(py::module_& m);
 
 }  // namespace pdlt_py

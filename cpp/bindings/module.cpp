@@ -10,4 +10,6 @@ PYBIND11_MODULE(_core, m) {
   pdlt_py::register_gaussian(m);
   pdlt_py::register_kernels(m);
   pdlt_py::register_criticality(m);
+  pdlt_py::register_rng(m);
+  pdlt_py::register_sampler(m);
 }

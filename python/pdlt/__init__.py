@@ -9,6 +9,7 @@ shapes results.
 from ._core_loader import core as _core
 from ._threads import get_num_threads, openmp_enabled, set_num_threads
 from .activation import Activation, activations
+from .ensemble import Ensemble, load_ensemble
 from .criticality import (
     CriticalPoint,
     FixedPoint,
@@ -22,6 +23,7 @@ from .criticality import (
 from .gaussian import AccuracyWarning, gaussian_expectation, two_point
 from .kernels import kernel, kernel_and_ntk, ntk
 from .mlp import MLP
+from .sampling import SamplingInterrupted, sample
 
 __version__ = _core.__version__
 
@@ -29,9 +31,11 @@ __all__ = [
     "AccuracyWarning",
     "Activation",
     "CriticalPoint",
+    "Ensemble",
     "FixedPoint",
     "FixedPointError",
     "MLP",
+    "SamplingInterrupted",
     "activations",
     "critical_point",
     "fixed_point",
@@ -41,8 +45,10 @@ __all__ = [
     "kernel",
     "kernel_and_ntk",
     "large_depth",
+    "load_ensemble",
     "ntk",
     "openmp_enabled",
+    "sample",
     "set_num_threads",
     "susceptibilities",
     "two_point",
