@@ -40,3 +40,28 @@ def test_console_script_installed():
     cmd = [exe] if exe else [sys.executable, "-m", "pdlt.cli"]
     result = subprocess.run([*cmd, "critical", "gelu"], capture_output=True, text=True, check=True)
     assert "half-stable" in result.stdout and "0.1729223908" in result.stdout
+
+
+def test_compare_table_and_plot(capsys, tmp_path):
+    png = tmp_path / "compare.png"
+    assert main(["compare", "--depth", "3", "--width", "32", "--networks", "20000", "--quiet", "--plot", str(png)]) == 0
+    out, err = capsys.readouterr()
+    lines = [l for l in out.splitlines() if not l.startswith("#")]
+    assert "K_11 theory" in lines[0] and "V_(11)(11) MC" in lines[0]
+    assert [l.split()[0] for l in lines[2:]] == ["1", "2", "3"]
+    # at depth 3 and width 32 the infinite-width kernel is within a few standard errors
+    z_scores = [float(cell) for l in lines[2:] for cell in l.split() if cell[0] in "+-" and cell[1:].replace(".", "").isdigit()]
+    assert z_scores and max(map(abs, z_scores)) < 5
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "matplotlib not installed" in err
+    else:
+        assert png.stat().st_size > 10_000
+
+
+def test_compare_defaults_are_the_documented_ones():
+    from pdlt.cli import build_parser
+
+    args = build_parser().parse_args(["compare"])
+    assert (args.activation, args.depth, args.width, args.networks) == ("tanh", 8, 64, 100_000)

@@ -2,6 +2,7 @@
 
     pdlt critical tanh                      critical point, class, fixed point, susceptibilities
     pdlt kernel --activation tanh --depth 10   kernel and NTK flow of a few inputs, as a table
+    pdlt compare                            theory vs Monte Carlo, layer by layer (tanh, L=8, n=64)
     pdlt activations                        the built-in activations
 """
 
@@ -107,6 +108,28 @@ def cmd_kernel(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    act = _activation(args.activation, args.param)
+    X = None if args.inputs is None else _parse_inputs(args.inputs)
+    result = compare(act, args.depth, args.width, args.networks, args.seed, args.C_b, args.C_W, X,
+                     method=args.method, progress=not args.quiet)
+    print(f"# {result.mlp!r}")
+    print(f"# {result.ensemble.networks} networks ({result.ensemble.method} sampler, seed {args.seed}); "
+          f"inputs with x.x/n0 = {np.round(np.sum(result.X**2, axis=1) / result.X.shape[1], 6).tolist()}")
+    print("# theory: infinite-width K; MC: ensemble mean +- standard error; z = (MC - theory) / stderr "
+          "(finite-width corrections K^{1}/n are not in the theory yet). V: n_{l-1} x connected four-point.")
+    print(result.table())
+    if args.plot:
+        try:
+            result.plot(args.plot)
+            print(f"# plot written to {args.plot}")
+        except ImportError:
+            print("# matplotlib not installed (pip install 'pdlt[plot]'): no plot", file=sys.stderr)
+    return 0
+
+
 def cmd_activations(args: argparse.Namespace) -> int:
     rows = [[name, formula, ", ".join(f"{k}={v:g}" for k, v in defaults.items()) or "-"]
             for name, formula, defaults in core.builtin_activations()]
@@ -137,6 +160,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--digits", type=int, default=6)
     p.add_argument("--rtol", type=float, default=1e-12)
     p.set_defaults(run=cmd_kernel)
+
+    p = sub.add_parser("compare", help="theory vs Monte Carlo ensembles of finite networks, layer by layer")
+    p.add_argument("--activation", default="tanh")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--depth", type=int, default=8)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--networks", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--C_b", type=float, default=None, help="default: the critical value")
+    p.add_argument("--C_W", type=float, default=None, help="default: the critical value")
+    p.add_argument("--inputs", default=None, help="rows of x separated by ';' (default: two inputs at 60 degrees)")
+    p.add_argument("--method", default="auto", choices=["auto", "weights", "marginal"])
+    p.add_argument("--plot", default="pdlt-compare.png", help="PNG file to write ('' for none)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_compare)
 
     p = sub.add_parser("activations", help="list the built-in activations")
     p.set_defaults(run=cmd_activations)
