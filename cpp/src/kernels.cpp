@@ -37,18 +37,21 @@ double infinite_width(const Activation& act, const std::vector<LayerHyperparamet
   sink(1, K, with_ntk ? &H : nullptr);
 
   double error = 0.0;
+  PairExpectations e;  // reused from layer to layer
   for (std::size_t l = 1; l < layers.size(); ++l) {
     control.checkpoint(l, layers.size());
     const LayerHyperparameters& h = layers[l];
-    const TwoPointResult ss = two_point(act, K, Field::sigma, rtol, control);
-    error = std::max(error, ss.error);
+    // <sigma_a sigma_b> and, for the NTK, <sigma'_a sigma'_b> from one Hermite table per input.
+    std::vector<DerivativeOrders> requests = {{0, 0}};
+    if (with_ntk) requests.push_back({1, 1});
+    pair_expectations(act, K, requests, rtol, e, control);
+    error = std::max(error, e.error);
+    const Eigen::MatrixXd& ss = e.values[0];
     if (with_ntk) {
-      const TwoPointResult dd = two_point(act, K, Field::dsigma, rtol, control);
-      error = std::max(error, dd.error);
-      H = (h.lambda_W * ss.value + h.C_W * dd.value.cwiseProduct(H)).array() + h.lambda_b;
+      H.array() = h.lambda_b + h.lambda_W * ss.array() + h.C_W * e.values[1].array() * H.array();  // elementwise, in place
       check_finite(H, "the NTK", int(l) + 1);
     }
-    K = (h.C_W * ss.value).array() + h.C_b;
+    K = (h.C_W * ss).array() + h.C_b;
     check_finite(K, "the kernel", int(l) + 1);
     sink(int(l) + 1, K, with_ntk ? &H : nullptr);
   }

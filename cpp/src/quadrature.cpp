@@ -96,7 +96,7 @@ HermiteBasis build_hermite_basis(int Q) {
   solver.computeFromTridiagonal(diag, sub, Eigen::EigenvaluesOnly);
   const Eigen::VectorXd& guess = solver.eigenvalues();
 
-  const int degree = Q / 2;
+  const int degree = 2 * Q / 3;  // degrees beyond Q/3 serve only to measure coefficient tails
   std::vector<double> nodes, sqrtw;
   std::vector<std::vector<double>> rows;
   for (int i = 0; i < Q; ++i) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <string>
 
 #include "parallel.hpp"
 #include "pdlt/errors.hpp"
@@ -16,13 +18,17 @@ namespace {
 // An input whose variance is below this is treated as exactly zero (z_a = 0).
 constexpr double kDegenerateVariance = 1e-300;
 
-double field_moment(const SingleInputMoments& m, Field f, bool squared) {
-  if (f == Field::sigma) return squared ? m.sigma2 : m.mean_sigma;
-  return squared ? m.dsigma2 : m.mean_dsigma;
+bool is_basic(DerivativeOrders r) { return (r.p == 0 && r.q == 0) || (r.p == 1 && r.q == 1); }
+Field basic_field(DerivativeOrders r) { return r.p == 0 ? Field::sigma : Field::dsigma; }
+
+double single_input_square(const SingleInputMoments& m, DerivativeOrders r) {
+  if (r.p == 0 && r.q == 0) return m.sigma2;
+  if (r.p == 1 && r.q == 1) return m.dsigma2;
+  return std::numeric_limits<double>::quiet_NaN();  // not defined for kinked activations
 }
 
-void fill_closed_form(const Activation& act, Field field, const Eigen::MatrixXd& K,
-                      const std::vector<int>& inputs, Eigen::MatrixXd& out) {
+void fill_closed_form(const Activation& act, Field field, const Eigen::MatrixXd& K, const std::vector<int>& inputs,
+                      Eigen::MatrixXd& out) {
   const int n = int(inputs.size());
   PDLT_PARALLEL_FOR_DYNAMIC
   for (int p = 0; p < n; ++p) {
@@ -36,13 +42,13 @@ void fill_closed_form(const Activation& act, Field field, const Eigen::MatrixXd&
 
 }  // namespace
 
-TwoPointResult two_point(const Activation& act, const Eigen::MatrixXd& K, Field field, double rtol,
-                         const RunControl& control) {
-  if (field == Field::dsigma && !act.has_derivative())
-    throw InvalidArgument("activation '" + act.name() + "' has no derivative (sigma' is a delta function)");
+void pair_expectations(const Activation& act, const Eigen::MatrixXd& K, const std::vector<DerivativeOrders>& requests,
+                       double rtol, PairExpectations& result, const RunControl& control) {
   const int n = int(K.rows());
-  TwoPointResult result;
-  result.value.setZero(n, n);
+  const std::size_t R = requests.size();
+  result.values.resize(R);
+  result.error = 0.0;
+  for (auto& v : result.values) v.setZero(n, n);
 
   std::vector<int> active, degenerate;
   std::vector<double> scales(n, 0.0);
@@ -54,54 +60,97 @@ TwoPointResult two_point(const Activation& act, const Eigen::MatrixXd& K, Field 
       degenerate.push_back(a);
     }
   }
+  for (const auto& r : requests) {
+    if ((r.p > 0 || r.q > 0) && !act.has_derivative())
+      throw InvalidArgument("activation '" + act.name() + "' has no derivative (sigma' is a delta function)");
+    if (!is_basic(r) && !degenerate.empty())
+      throw InvalidArgument("derivative expectations need every input's variance K_aa > 0 (input " +
+                            std::to_string(degenerate.front()) + " has K_aa = 0)");
+  }
 
-  if (act.has_closed_form(field)) {
-    fill_closed_form(act, field, K, active, result.value);
-  } else {
-    detail::MehlerTable table;
-    if (act.smooth()) table = detail::mehler_table(act, field, scales, active, rtol, control);
-    detail::mehler_pairs(table, K, scales, result.value);
+  // Closed forms where they exist; the other requests go to the expansion.
+  std::vector<std::size_t> expanded;
+  for (std::size_t r = 0; r < R; ++r) {
+    if (is_basic(requests[r]) && act.has_closed_form(basic_field(requests[r])))
+      fill_closed_form(act, basic_field(requests[r]), K, active, result.values[r]);
+    else
+      expanded.push_back(r);
+  }
 
-    // Inputs whose expansion was not certified: energies by 1-d quadrature, pairs by polar rule.
-    std::vector<double> energy(n, 0.0);
-    std::vector<bool> certified(n, false);
-    for (std::size_t p = 0; p < table.members.size(); ++p) {
-      certified[table.members[p]] = true;
-      energy[table.members[p]] = table.energy[p];
+  if (!expanded.empty()) {
+    std::vector<DerivativeOrders> wanted;
+    std::vector<int> orders;
+    for (std::size_t r : expanded) {
+      wanted.push_back(requests[r]);
+      orders.push_back(requests[r].p);
+      orders.push_back(requests[r].q);
     }
+    std::sort(orders.begin(), orders.end());
+    orders.erase(std::unique(orders.begin(), orders.end()), orders.end());
+
+    detail::MehlerTable table;
+    if (act.smooth()) table = detail::mehler_table(act, scales, active, orders, rtol, control);
+    std::vector<Eigen::MatrixXd> outs(wanted.size());
+    for (std::size_t w = 0; w < wanted.size(); ++w) {
+      outs[w].swap(result.values[expanded[w]]);  // fill in place
+      detail::mehler_pairs(table, K, scales, wanted[w], outs[w]);
+    }
+
+    // Inputs whose expansion was not certified: diagonals by 1-d quadrature, pairs by the polar rule.
+    std::vector<bool> certified(n, false);
+    for (int a : table.members) certified[a] = true;
     std::vector<detail::IndexPair> fallback;
     for (std::size_t p = 0; p < active.size(); ++p) {
       const int a = active[p];
       if (!certified[a]) {
-        energy[a] = field_moment(single_input_moments(act, K(a, a), rtol), field, true);
-        result.value(a, a) = energy[a];
+        const SingleInputMoments m = single_input_moments(act, K(a, a), rtol);
+        for (std::size_t w = 0; w < wanted.size(); ++w) outs[w](a, a) = single_input_square(m, wanted[w]);
       }
       for (std::size_t q = p + 1; q < active.size(); ++q)
         if (!certified[a] || !certified[active[q]]) fallback.emplace_back(a, active[q]);
     }
-    result.error = detail::polar_pairs(act, field, K, fallback, energy, rtol, result.value, control);
+    result.error = detail::polar_pairs(act, K, fallback, wanted, rtol, outs, control);
+    for (std::size_t w = 0; w < wanted.size(); ++w) outs[w].swap(result.values[expanded[w]]);
   }
 
-  // z_a = 0 exactly: <F(0) F(z_b)> = F(0) <F>_{K_bb}.
+  // z_a = 0 exactly (basic requests only): <F(0) F(z_b)> = F(0) <F>_{K_bb}.
   if (!degenerate.empty()) {
-    double f0 = 0.0, zero = 0.0;
-    detail::evaluate_field(act, field, &zero, 1, &f0);
-    for (int b : active) {
-      const double mean = field_moment(single_input_moments(act, K(b, b), rtol), field, false);
-      for (int a : degenerate) result.value(a, b) = result.value(b, a) = f0 * mean;
+    for (std::size_t r = 0; r < R; ++r) {
+      const Field field = basic_field(requests[r]);
+      double f0 = 0.0, zero = 0.0;
+      detail::evaluate_field(act, field, &zero, 1, &f0);
+      Eigen::MatrixXd& out = result.values[r];
+      for (int b : active) {
+        const SingleInputMoments m = single_input_moments(act, K(b, b), rtol);
+        const double mean = field == Field::sigma ? m.mean_sigma : m.mean_dsigma;
+        for (int a : degenerate) out(a, b) = out(b, a) = f0 * mean;
+      }
+      for (int a : degenerate)
+        for (int b : degenerate) out(a, b) = f0 * f0;
     }
-    for (int a : degenerate)
-      for (int b : degenerate) result.value(a, b) = f0 * f0;
   }
-  return result;
+}
+
+TwoPointResult two_point(const Activation& act, const Eigen::MatrixXd& K, Field field, double rtol,
+                         const RunControl& control) {
+  const int order = field == Field::sigma ? 0 : 1;
+  PairExpectations e;
+  pair_expectations(act, K, {{order, order}}, rtol, e, control);
+  return {std::move(e.values.front()), e.error};
 }
 
 namespace detail {
 
 void evaluate_field(const Activation& act, Field field, const double* z, std::size_t n, double* out) {
+  if (field == Field::sigma)
+    evaluate_both(act, z, n, out, nullptr);
+  else
+    evaluate_both(act, z, n, nullptr, out);
+}
+
+void evaluate_both(const Activation& act, const double* z, std::size_t n, double* s, double* ds) {
   auto run = [&](std::size_t begin, std::size_t len) {
-    act.evaluate(z + begin, len, field == Field::sigma ? out + begin : nullptr,
-                 field == Field::dsigma ? out + begin : nullptr, nullptr);
+    act.evaluate(z + begin, len, s ? s + begin : nullptr, ds ? ds + begin : nullptr, nullptr);
   };
   constexpr std::size_t kBlock = 2048;
   if (!act.thread_safe() || n <= kBlock) return run(0, n);

@@ -8,36 +8,44 @@
 
 #include "pdlt/activation.hpp"
 #include "pdlt/control.hpp"
+#include "pdlt/two_point.hpp"
 
 namespace pdlt::detail {
 
 using IndexPair = std::pair<int, int>;
+using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// Per-input Hermite coefficients and certified truncation degrees (mehler.cpp).
+// Per-input Hermite sequences of sigma and its derivatives, with certified truncations
+// (mehler.cpp). Index o runs over `orders` (derivative orders p).
 struct MehlerTable {
-  // coeff(k, p): k-th Hermite coefficient of F(sqrt(K_aa) u) for member p, for every degree
-  // any pair may need. Row-major so that a fixed k is contiguous over members.
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> coeff;
-  std::vector<int> members;                // the certified inputs (expansion converged)
-  std::vector<double> energy;              // <F(z_a)^2> per member
-  std::vector<std::vector<short>> degree;  // degree[p][bin]: truncation for |rho| in the bin
+  std::vector<int> members;  // the certified inputs (expansions of every order converged)
+  std::vector<int> orders;
+  // coeff[o](k, m): w^p_k of member m for p = orders[o], for every degree any pair may need.
+  // Row-major so that a fixed k is contiguous over members (padded to whole 8-lane blocks).
+  std::vector<RowMatrixD> coeff;
+  std::vector<std::vector<double>> energy;               // energy[o][m] = <(sigma^{(p)})^2>
+  std::vector<std::vector<std::vector<short>>> degree;  // degree[o][m][bin]
+  int order_index(int p) const;
 };
 
-// scales[a] = sqrt(K_aa) > 0 for the inputs listed in `inputs` (others are ignored).
-MehlerTable mehler_table(const Activation& act, Field field, const std::vector<double>& scales,
-                         const std::vector<int>& inputs, double rtol, const RunControl& control);
+MehlerTable mehler_table(const Activation& act, const std::vector<double>& scales, const std::vector<int>& inputs,
+                         const std::vector<int>& orders, double rtol, const RunControl& control);
 
-// Fills out(a, b) for every pair of certified inputs (table.members), including a == b.
+// out(a, b) = <sigma^{(p)}(z_a) sigma^{(q)}(z_b)> for every pair of members, diagonal included.
 void mehler_pairs(const MehlerTable& table, const Eigen::MatrixXd& K, const std::vector<double>& scales,
-                  Eigen::MatrixXd& out);
+                  DerivativeOrders orders, Eigen::MatrixXd& out);
 
-// Split polar quadrature for the listed pairs (polar.cpp). energy[a] = <F(z_a)^2> sets the
-// error scale. Returns the largest relative error estimate.
-double polar_pairs(const Activation& act, Field field, const Eigen::MatrixXd& K,
-                   const std::vector<IndexPair>& pairs, const std::vector<double>& energy,
-                   double rtol, Eigen::MatrixXd& out, const RunControl& control);
+// Split polar quadrature of <sigma^{(p)}_a sigma^{(q)}_b> for the listed pairs (a != b), every
+// request at once (polar.cpp). Derivatives beyond the first are moved onto Hermite weights.
+// Returns the largest relative error estimate.
+double polar_pairs(const Activation& act, const Eigen::MatrixXd& K, const std::vector<IndexPair>& pairs,
+                   const std::vector<DerivativeOrders>& requests, double rtol, std::vector<Eigen::MatrixXd>& out,
+                   const RunControl& control);
 
 // Evaluates F at n points: in parallel for thread-safe activations, in one call otherwise.
 void evaluate_field(const Activation& act, Field field, const double* z, std::size_t n, double* out);
+
+// sigma and sigma' at n points, as evaluate_field.
+void evaluate_both(const Activation& act, const double* z, std::size_t n, double* s, double* ds);
 
 }  // namespace pdlt::detail

@@ -2,8 +2,8 @@
 //
 // * gauss_legendre(n): nodes/weights on [-1, 1] (building block).
 // * hermite_basis(Q): the Gauss-Hermite rule for u ~ N(0, 1) together with the orthonormal
-//   Hermite polynomials p_k = He_k / sqrt(k!) at its nodes, scaled so that a Hermite
-//   coefficient vector is one matrix product (see mehler.cpp).
+//   Hermite polynomials p_k = He_k / sqrt(k!), k <= 2Q/3, at its nodes, scaled so that a
+//   Hermite coefficient vector is one matrix product (see mehler.cpp).
 // * split_normal_rule(n): E[f(u)], u ~ N(0, 1), with the line split at u = 0 (Gauss-Legendre on
 //   each half, cut at |u| = kNormalCutoff): spectrally accurate for functions with a kink at 0.
 // * polar_rule(...): E[f(u1, u2)] over the standard 2-d normal in polar coordinates with the
@@ -27,7 +27,7 @@ const QuadratureRule& gauss_legendre(int n);
 
 struct HermiteBasis {
   int order = 0;                  // Q, the number of Gauss-Hermite nodes
-  int degree = 0;                 // highest Hermite degree resolved, Q/2
+  int degree = 0;                 // highest Hermite degree in the basis, 2Q/3
   Eigen::VectorXd nodes;          // nodes x_i with non-negligible weight
   Eigen::VectorXd sqrt_weights;   // sqrt(lambda_i), sum lambda_i = 1
   Eigen::MatrixXd basis;          // (nodes x degree+1): sqrt(lambda_i) p_k(x_i)
