@@ -4,6 +4,7 @@
 
 #include "bindings.hpp"
 #include "pdlt/gaussian.hpp"
+#include "pdlt/multi_gaussian.hpp"
 #include "pdlt/two_point.hpp"
 
 namespace pdlt_py {
@@ -21,6 +22,29 @@ void register_gaussian(py::module_& m) {
     d["error"] = mom.error;
     return d;
   }, py::arg("activation"), py::arg("K"), py::arg("rtol"));
+
+  // <prod_k sigma(z_k)^s_k sigma'(z_k)^t_k> for each spec [(s_1, t_1), ..., (s_d, t_d)].
+  m.def("product_expectations", [](const pdlt::Activation& act, const Eigen::MatrixXd& K,
+                                   const std::vector<std::vector<std::pair<int, int>>>& specs, double rtol) {
+    std::vector<pdlt::ProductSpec> s;
+    for (const auto& spec : specs) {
+      pdlt::ProductSpec p;
+      for (const auto& [a, b] : spec) p.push_back({a, b});
+      s.push_back(p);
+    }
+    return run_without_gil([&] { return pdlt::product_expectations(act, K, s, rtol); });
+  }, py::arg("activation"), py::arg("K"), py::arg("specs"), py::arg("rtol"));
+
+  // (<sigma^(p)_a sigma^(q)_b>_K matrices, error) for each requested (p, q).
+  m.def("pair_expectations", [](const pdlt::Activation& act, const Eigen::MatrixXd& K,
+                                const std::vector<std::pair<int, int>>& requests, double rtol) {
+    std::vector<pdlt::DerivativeOrders> r;
+    for (const auto& [p, q] : requests) r.push_back({p, q});
+    const auto control = interruptible();
+    pdlt::PairExpectations e;
+    run_without_gil([&] { pdlt::pair_expectations(act, K, r, rtol, e, control); });
+    return py::make_tuple(e.values, e.error);
+  }, py::arg("activation"), py::arg("K"), py::arg("requests"), py::arg("rtol"));
 
   // (<F_a F_b>_K matrix, error estimate) with F = sigma' if derivative else sigma.
   m.def("two_point", [](const pdlt::Activation& act, const Eigen::MatrixXd& K, bool derivative, double rtol) {

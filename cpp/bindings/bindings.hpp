@@ -53,5 +53,6 @@ void register_kernels(py::module_& m);
 void register_criticality(py::module_& m);
 void register_rng(py::module_& m);
 void register_sampler(py::module_& m);
+void register_finite_width(py::module_& m);
 
 }  // namespace pdlt_py

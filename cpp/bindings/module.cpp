@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   pdlt_py::register_criticality(m);
   pdlt_py::register_rng(m);
   pdlt_py::register_sampler(m);
+  pdlt_py::register_finite_width(m);
 }

@@ -65,6 +65,7 @@ class Linear final : public Pointwise<Linear> {
   double slope(double) const { return 1.0; }
   double curvature(double) const { return 0.0; }
   bool scale_invariant() const override { return true; }
+  double analytic_strip() const override { return kPi / 2; }
   bool has_closed_form(Field) const override { return true; }
   double closed_form(Field f, double, double, double Kab) const override {
     return f == Field::sigma ? Kab : 1.0;
@@ -102,6 +103,7 @@ class LeakyRelu final : public Pointwise<LeakyRelu> {
 class Tanh final : public Activation {
  public:
   std::string name() const override { return "tanh"; }
+  double analytic_strip() const override { return kPi / 2; }  // poles at +-i pi/2
   void evaluate(const double* z, std::size_t n, double* s, double* ds, double* dds) const override {
     detail::tanh_array(z, n, s, ds, dds);  // vectorised; sech^2 computed directly, not as 1 - tanh^2
   }
@@ -110,6 +112,7 @@ class Tanh final : public Activation {
 class Sin final : public Pointwise<Sin> {
  public:
   std::string name() const override { return "sin"; }
+  double analytic_strip() const override { return kPi / 2; }
   double value(double z) const { return std::sin(z); }
   double slope(double z) const { return std::cos(z); }
   double curvature(double z) const { return -std::sin(z); }
@@ -126,6 +129,7 @@ class Sin final : public Pointwise<Sin> {
 class Erf final : public Pointwise<Erf> {
  public:
   std::string name() const override { return "erf"; }
+  double analytic_strip() const override { return kPi / 2; }  // entire, grows like exp(y^2)
   double value(double z) const { return std::erf(z); }
   double slope(double z) const { return kTwoOverSqrtPi * std::exp(-z * z); }
   double curvature(double z) const { return -2.0 * z * kTwoOverSqrtPi * std::exp(-z * z); }
@@ -154,6 +158,7 @@ double logistic_slope(double z) {
 class Sigmoid final : public Pointwise<Sigmoid> {
  public:
   std::string name() const override { return "sigmoid"; }
+  double analytic_strip() const override { return kPi; }
   double value(double z) const { return logistic(z); }
   double slope(double z) const { return logistic_slope(z); }
   double curvature(double z) const { return -logistic_slope(z) * std::tanh(0.5 * z); }  // 1 - 2s = -tanh(z/2)
@@ -162,6 +167,7 @@ class Sigmoid final : public Pointwise<Sigmoid> {
 class Softplus final : public Pointwise<Softplus> {
  public:
   std::string name() const override { return "softplus"; }
+  double analytic_strip() const override { return kPi; }
   double value(double z) const { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
   double slope(double z) const { return logistic(z); }
   double curvature(double z) const { return logistic_slope(z); }
@@ -171,6 +177,7 @@ class Softplus final : public Pointwise<Softplus> {
 class Gelu final : public Pointwise<Gelu> {
  public:
   std::string name() const override { return "gelu"; }
+  double analytic_strip() const override { return kPi / 2; }  // entire, grows like exp(y^2/2)
   static double Phi(double z) { return 0.5 * std::erfc(-z / kSqrt2); }
   static double phi(double z) { return kInvSqrt2Pi * std::exp(-0.5 * z * z); }
   double value(double z) const { return z * Phi(z); }
@@ -183,6 +190,7 @@ class Swish final : public Pointwise<Swish> {
  public:
   explicit Swish(double beta) : beta_(beta) {}
   std::string name() const override { return "swish"; }
+  double analytic_strip() const override { return kPi / beta_; }
   double value(double z) const { return z * logistic(beta_ * z); }
   double slope(double z) const { return logistic(beta_ * z) + beta_ * z * logistic_slope(beta_ * z); }
   double curvature(double z) const {

@@ -1,7 +1,6 @@
 #include "pdlt/gaussian.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 #include "pdlt/errors.hpp"
@@ -10,60 +9,68 @@
 namespace pdlt {
 namespace {
 
-constexpr int kMoments = 6;
-
-// The six moments at one quadrature level, and the absolute scale of each integrand.
-struct Level {
-  std::array<double, kMoments> value{}, scale{};
-};
-
-Level moments_at_level(const Activation& act, double K, int n) {
+// The integrals and the absolute scale of each integrand at one level of the split rule.
+void integrate_level(const Activation& act, double K, int n, int count, const SingleInputIntegrand& integrand,
+                     std::vector<double>& value, std::vector<double>& scale) {
   const QuadratureRule& rule = split_normal_rule(n);
   const std::size_t m = rule.nodes.size();
   const double sqrtK = std::sqrt(K);
-  std::vector<double> z(m), s(m), ds(m, 0.0);
+  std::vector<double> z(m), s(m), ds(m, 0.0), f(count);
   for (std::size_t i = 0; i < m; ++i) z[i] = sqrtK * rule.nodes[i];
   act.evaluate(z.data(), m, s.data(), act.has_derivative() ? ds.data() : nullptr, nullptr);
-
-  Level level;
+  value.assign(count, 0.0);
+  scale.assign(count, 0.0);
   for (std::size_t i = 0; i < m; ++i) {
-    const double w = rule.weights[i], zz = z[i] * z[i];
-    const std::array<double, kMoments> f = {
-        s[i], ds[i], s[i] * s[i], ds[i] * ds[i], z[i] * s[i] * ds[i],
-        s[i] * s[i] * (zz * zz - 6 * K * zz + 3 * K * K)};
-    for (int j = 0; j < kMoments; ++j) {
-      level.value[j] += w * f[j];
-      level.scale[j] += w * std::abs(f[j]);
+    integrand(z[i], s[i], ds[i], f.data());
+    for (int j = 0; j < count; ++j) {
+      value[j] += rule.weights[i] * f[j];
+      scale[j] += rule.weights[i] * std::abs(f[j]);
     }
   }
-  return level;
 }
 
 }  // namespace
 
-SingleInputMoments single_input_moments(const Activation& act, double K, double rtol) {
+std::vector<double> single_input_expectations(const Activation& act, double K, int count,
+                                              const SingleInputIntegrand& integrand, double rtol, double* error) {
   if (!(K > 0) || !std::isfinite(K)) throw InvalidArgument("single-input kernel K must be finite and > 0");
-  Level prev = moments_at_level(act, K, 24);
+  std::vector<double> prev, scale, cur;
+  integrate_level(act, K, 24, count, integrand, prev, scale);
   double err = 1.0;
   for (int n = 48; n <= 1536; n *= 2) {
-    Level cur = moments_at_level(act, K, n);
+    integrate_level(act, K, n, count, integrand, cur, scale);
     err = 0.0;
-    for (int j = 0; j < kMoments; ++j) {
-      const double scale = std::max(cur.scale[j], 1e-300);
-      err = std::max(err, std::abs(cur.value[j] - prev.value[j]) / scale);
-    }
-    prev = cur;
+    for (int j = 0; j < count; ++j) err = std::max(err, std::abs(cur[j] - prev[j]) / std::max(scale[j], 1e-300));
+    prev.swap(cur);
     if (err <= rtol) break;
   }
+  if (error) *error = err;
+  return prev;
+}
+
+SingleInputMoments single_input_moments(const Activation& act, double K, double rtol) {
+  double error = 0.0;
+  const std::vector<double> v = single_input_expectations(
+      act, K, 6,
+      [K](double z, double s, double ds, double* out) {
+        const double zz = z * z;
+        out[0] = s;
+        out[1] = ds;
+        out[2] = s * s;
+        out[3] = ds * ds;
+        out[4] = z * s * ds;
+        out[5] = s * s * (zz * zz - 6 * K * zz + 3 * K * K);
+      },
+      rtol, &error);
   SingleInputMoments m;
   m.K = K;
-  m.mean_sigma = prev.value[0];
-  m.mean_dsigma = prev.value[1];
-  m.sigma2 = prev.value[2];
-  m.dsigma2 = prev.value[3];
-  m.z_sigma_dsigma = prev.value[4];
-  m.sigma2_hermite4 = prev.value[5];
-  m.error = err;
+  m.mean_sigma = v[0];
+  m.mean_dsigma = v[1];
+  m.sigma2 = v[2];
+  m.dsigma2 = v[3];
+  m.z_sigma_dsigma = v[4];
+  m.sigma2_hermite4 = v[5];
+  m.error = error;
   return m;
 }
 

@@ -37,6 +37,11 @@ class Activation {
   // then decay fast. False for kinks at z = 0 (relu, elu, step), which need split quadrature.
   virtual bool smooth() const { return true; }
 
+  // Half-width (in z) of a strip around the real axis where sigma is analytic: it sets the step
+  // of trapezoidal rules (error ~ exp(-2 pi strip / step)). Entire functions that grow like a
+  // Gaussian off the axis (erf, gelu) report a finite, safe value. Custom activations: 1.
+  virtual double analytic_strip() const { return 1.0; }
+
   // False when sigma' is not a function (step: a delta at 0); then the NTK and the
   // susceptibilities are not defined.
   virtual bool has_derivative() const { return true; }

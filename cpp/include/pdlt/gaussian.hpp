@@ -5,9 +5,22 @@
 // every moment has converged to the requested relative tolerance.
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "pdlt/activation.hpp"
 
 namespace pdlt {
+
+// Integrand of single-input expectations: fills out[0..count) from z, sigma(z), sigma'(z).
+using SingleInputIntegrand = std::function<void(double z, double s, double ds, double* out)>;
+
+// E[F_j(z, sigma(z), sigma'(z))], j < count, z ~ N(0, K), K > 0: the split rule is refined until
+// every F_j has converged to rtol relative to E|F_j|. *error (if given) receives the largest
+// estimated relative error.
+std::vector<double> single_input_expectations(const Activation& act, double K, int count,
+                                              const SingleInputIntegrand& integrand, double rtol,
+                                              double* error = nullptr);
 
 struct SingleInputMoments {
   double K = 0;
