@@ -1,21 +1,18 @@
 """The examples in the docstrings and the README run and print what they claim."""
 
 import doctest
+import importlib
 import pathlib
 import re
 
 import pytest
 
-import pdlt
-import pdlt.activation
-import pdlt.criticality
-import pdlt.gaussian
-import pdlt.kernels
-import pdlt.mlp
+MODULES = ["activation", "criticality", "finite_width", "gaussian", "kernels", "mlp", "sampling"]
 
 
-@pytest.mark.parametrize("module", [pdlt.activation, pdlt.criticality, pdlt.gaussian, pdlt.kernels, pdlt.mlp])
-def test_docstring_examples(module):
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(f"pdlt.{name}")  # (pdlt.finite_width is also a function)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
 

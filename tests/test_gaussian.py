@@ -1,4 +1,4 @@
-"""Gaussian expectations: pdlt.gaussian_expectation and the two-point engine pdlt.two_point."""
+"""Gaussian expectations: pdlt.gaussian_expectation and the two-point engine pdlt.activation_kernel."""
 
 import math
 
@@ -69,7 +69,7 @@ def test_gaussian_expectation_bad_input():
         E(np.cos, 1.0, rtol=0.0)
 
 
-# --- two_point: every method against an independent reference ---------------------------------
+# --- activation_kernel: every method against an independent reference ---------------------------------
 
 KERNELS = {
     "small": np.array([[0.05, 0.03, -0.01], [0.03, 0.08, 0.0], [-0.01, 0.0, 0.02]]),
@@ -91,7 +91,7 @@ def test_mehler_expansion_vs_gauss_hermite(name, case):
     act = pdlt.Activation(name)
     for derivative in (False, True):
         f = (lambda z: act.derivative(z, 1)) if derivative else act
-        ours = pdlt.two_point(act, K, derivative=derivative)
+        ours = pdlt.activation_kernel(act, K, derivative=derivative)
         ref = gh_matrix(f, K, Q=800)
         scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref)))
         np.testing.assert_array_less(np.abs(ours - ref), 1e-11 * scale + 1e-300)
@@ -107,8 +107,8 @@ def test_closed_forms_vs_mehler_of_the_same_function(name, f, df):
     custom = pdlt.Activation.from_function(f, df, name="custom_" + name)
     K = random_psd(np.random.default_rng(1), 6, scale=1.2)
     for derivative in (False, True):
-        np.testing.assert_allclose(pdlt.two_point(name, K, derivative=derivative),
-                                   pdlt.two_point(custom, K, derivative=derivative), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(pdlt.activation_kernel(name, K, derivative=derivative),
+                                   pdlt.activation_kernel(custom, K, derivative=derivative), rtol=0, atol=1e-12)
 
 
 def test_relu_family_closed_forms_vs_formula_and_polar():
@@ -117,13 +117,13 @@ def test_relu_family_closed_forms_vs_formula_and_polar():
         act = pdlt.Activation("leaky_relu", slope=slope)
         for derivative in (False, True):
             ref = np.array([[arccos_kernel(K[a, a], K[b, b], K[a, b], slope, derivative) for b in range(3)] for a in range(3)])
-            np.testing.assert_allclose(pdlt.two_point(act, K, derivative=derivative), ref, rtol=1e-14, atol=1e-15)
+            np.testing.assert_allclose(pdlt.activation_kernel(act, K, derivative=derivative), ref, rtol=1e-14, atol=1e-15)
     # a custom relu is not analytic: its expansion is not certified and the polar rule takes over
     custom = pdlt.Activation.from_function(lambda z: np.maximum(z, 0), lambda z: (z > 0) * 1.0, name="my_relu")
     kinked = pdlt.Activation.from_function(lambda z: np.maximum(z, 0), lambda z: (z > 0) * 1.0, smooth=False)
     for act in (custom, kinked):
-        np.testing.assert_allclose(pdlt.two_point(act, K), pdlt.two_point("relu", K), atol=1e-12)
-        np.testing.assert_allclose(pdlt.two_point(act, K, derivative=True), pdlt.two_point("relu", K, derivative=True), atol=1e-12)
+        np.testing.assert_allclose(pdlt.activation_kernel(act, K), pdlt.activation_kernel("relu", K), atol=1e-12)
+        np.testing.assert_allclose(pdlt.activation_kernel(act, K, derivative=True), pdlt.activation_kernel("relu", K, derivative=True), atol=1e-12)
 
 
 @pytest.mark.slow
@@ -132,29 +132,29 @@ def test_kinked_and_large_variance_pairs_vs_adaptive_quadrature():
     adaptive quadrature split at the kinks."""
     elu = lambda z: z if z > 0 else math.expm1(z)
     K = np.array([[1.0, 0.6], [0.6, 2.0]])
-    ours = pdlt.two_point("elu", K)
+    ours = pdlt.activation_kernel("elu", K)
     assert ours[0, 1] == pytest.approx(quad_pair(elu, 1.0, 2.0, 0.6), abs=1e-12)
     assert ours[1, 1] == pytest.approx(quad_pair(elu, 2.0, 2.0, 2.0 * (1 - 1e-12)), abs=1e-10)
     K = np.array([[40.0, 30.0], [30.0, 60.0]])
-    ours = pdlt.two_point("tanh", K)
+    ours = pdlt.activation_kernel("tanh", K)
     assert ours[0, 1] == pytest.approx(quad_pair(math.tanh, 40.0, 60.0, 30.0), abs=1e-11)
 
 
 def test_degenerate_inputs():
     """z_a = 0 exactly: <s(0) s(z_b)> = s(0) <s>_{K_bb}."""
     K = np.array([[0.0, 0.0], [0.0, 1.7]])
-    out = pdlt.two_point("sigmoid", K)
+    out = pdlt.activation_kernel("sigmoid", K)
     assert out[0, 0] == 0.25 and out[0, 1] == pytest.approx(0.25, rel=1e-14)  # <sigmoid> = 1/2
-    out = pdlt.two_point("softplus", K)
+    out = pdlt.activation_kernel("softplus", K)
     assert out[0, 1] == pytest.approx(math.log(2) * pdlt.gaussian_expectation(lambda z: np.logaddexp(0, z), 1.7), rel=1e-13)
 
 
 def test_step_has_kernel_but_no_derivative():
     K = KERNELS["order one"]
     ref = np.array([[arccos_kernel(K[a, a], K[b, b], K[a, b], derivative=True) for b in range(3)] for a in range(3)])
-    np.testing.assert_allclose(pdlt.two_point("step", K), ref, rtol=1e-14)
+    np.testing.assert_allclose(pdlt.activation_kernel("step", K), ref, rtol=1e-14)
     with pytest.raises(ValueError, match="delta function"):
-        pdlt.two_point("step", K, derivative=True)
+        pdlt.activation_kernel("step", K, derivative=True)
 
 
 @settings(max_examples=25, deadline=None)
@@ -163,15 +163,15 @@ def test_step_has_kernel_but_no_derivative():
 def test_symmetric_and_positive_semidefinite(seed, n, scale, name):
     K = random_psd(np.random.default_rng(seed), n, scale)
     for derivative in (False, True):
-        S = pdlt.two_point(name, K, derivative=derivative)
+        S = pdlt.activation_kernel(name, K, derivative=derivative)
         assert np.array_equal(S, S.T)
         assert np.linalg.eigvalsh(S)[0] >= -1e-12 * np.abs(S).max()
 
 
-def test_two_point_bad_input():
+def test_activation_kernel_bad_input():
     with pytest.raises(ValueError, match="positive semi-definite"):
-        pdlt.two_point("tanh", [[1.0, 2.0], [2.0, 1.0]])
+        pdlt.activation_kernel("tanh", [[1.0, 2.0], [2.0, 1.0]])
     with pytest.raises(ValueError, match="square"):
-        pdlt.two_point("tanh", np.ones((2, 3)))
+        pdlt.activation_kernel("tanh", np.ones((2, 3)))
     with pytest.raises(ValueError, match="unknown activation"):
-        pdlt.two_point("tan", np.eye(2))
+        pdlt.activation_kernel("tan", np.eye(2))

@@ -80,11 +80,14 @@ def test_layer_two_vertex_is_exact_at_any_width(name, method):
 
 def test_layer_two_ntk_variance_is_exact_at_any_width():
     """ReLU at criticality, K* = 2, lambda_b = 0.7, lambda_W = 1.3 (h = 2, u = 2.6): at l = 2
-    A = h^2 + u h + 5 u^2 / 4 = 17.65 and B = 2 h^2 = 8 (ntk notes §3.5), at any width."""
+    A = h^2 + u h + 5 u^2 / 4 = 17.65, B = 2 h^2 = 8, D = 17, F = 8 (ntk notes §3.5), at any width."""
     mlp = pdlt.MLP("relu", 2, 8, 0.0, 2.0, lambda_b=0.7, lambda_W=1.3)
     ens = pdlt.sample(mlp, [[1.0]], 200_000, seed=9, observables=("ntk",), progress=False)
     assert zscore(ens.ntk_A[0, 0, 0, 0], ens.ntk_A_stderr[0, 0, 0, 0], 17.65) < 4.5
     assert zscore(ens.ntk_B[0, 0, 0, 0], ens.ntk_B_stderr[0, 0, 0, 0], 8.0) < 4.5
+    # D = K* (h + 5u/2) l (l-1)/2 = 17 and F = K* h l (l-1) = 8 at l = 2
+    assert zscore(ens.ntk_D[0, 0, 0, 0], ens.ntk_D_stderr[0, 0, 0, 0], 17.0) < 4.5
+    assert zscore(ens.ntk_F[0, 0, 0, 0], ens.ntk_F_stderr[0, 0, 0, 0], 8.0) < 4.5
     assert zscore(ens.ntk_mean[0, 0], ens.ntk_mean_stderr[0, 0], 4.0) < 4.5  # H^(2) = 2 h
 
 
@@ -166,6 +169,14 @@ def test_single_network_rebuilt_in_numpy():
     # one network: B[a1,a3,a2,a4] = n_{L-1} mean_{i != k} Hhat_{ik;a1a2} Hhat_{ik;a3a4}
     SB = (np.einsum("iakb,icke->abce", H, H) - np.einsum("iaib,icie->abce", H, H)) / 2
     np.testing.assert_allclose(ens.ntk_B, widths[1] * SB.transpose(0, 2, 1, 3), rtol=1e-7, atol=1e-10)
+    z = forward(W, b)  # i, a
+    SF = (np.einsum("iakb,ic,ke->abce", H, z, z) - np.einsum("iaib,ic,ie->abce", H, z, z)) / 2
+    np.testing.assert_allclose(ens.ntk_F, widths[1] * SF.transpose(0, 2, 1, 3), rtol=1e-7, atol=1e-10)
+    # one network: the "mean of a product minus product of means" has no bias correction (N = 1)
+    SD = (np.einsum("iaib->ab", H)[:, :, None, None] * np.einsum("kc,ke->ce", z, z)[None, None]
+          - np.einsum("iaib,ic,ie->abce", H, z, z)) / 2
+    G = np.einsum("kc,ke->ce", z, z) / 2
+    np.testing.assert_allclose(ens.ntk_D, widths[1] * (SD - ntk_mean[:, :, None, None] * G[None, None]), rtol=1e-7, atol=1e-9)
 
 
 def test_single_marginal_network_rebuilt_in_numpy():

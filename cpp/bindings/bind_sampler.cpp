@@ -127,6 +127,8 @@ void register_sampler(py::module_& m) {
     d["mean"] = estimates(e.mean);
     d["A"] = estimates(e.A);
     d["B"] = estimates(e.B);
+    d["D"] = estimates(e.D);
+    d["F"] = estimates(e.F);
     return d;
   }, py::arg("n_inputs"), py::arg("state"));
 

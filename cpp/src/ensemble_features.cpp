@@ -107,27 +107,39 @@ void LayerFeatures::compute(const Eigen::MatrixXd& z, double* out) const {
 NtkFeatures::NtkFeatures(const InputIndex& index) : index_(index) {
   const std::uint32_t P = std::uint32_t(index.pairs.size()), Q = std::uint32_t(index.pair_pairs.size());
   const std::uint32_t N = std::uint32_t(index.n_inputs), R = N * N * N * N;
-  dim_ = P + Q + R;
+  const std::uint32_t g = P + Q + R, sd = g + P, sf = sd + P * P;  // feature offsets
+  dim_ = sf + R;
   auto c = std::make_shared<ComomentPairs>();
   add_covariance_block(index, 0, *c);
   add_product_moments(index, P, 0, *c);
   for (std::uint32_t r = 0; r < R; ++r) c->emplace_back(P + Q + r, P + Q + r);
+  for (std::uint32_t p = 0; p < P; ++p) c->emplace_back(g + p, g + p);
+  for (std::uint32_t p1 = 0; p1 < P; ++p1)
+    for (std::uint32_t p2 = 0; p2 < P; ++p2) c->emplace_back(p1, g + p2);
+  for (std::uint32_t x = 0; x < P * P; ++x) c->emplace_back(sd + x, sd + x);
+  for (std::uint32_t x = 0; x < P * P; ++x) c->emplace_back(sd + x, x / P);
+  for (std::uint32_t x = 0; x < P * P; ++x) c->emplace_back(sd + x, g + x % P);
+  for (std::uint32_t r = 0; r < R; ++r) c->emplace_back(sf + r, sf + r);
   comoments_ = c;
 }
 
-void NtkFeatures::compute(const Eigen::MatrixXd& H, int outputs, double* out) const {
-  const int N = index_.n_inputs, n = outputs, P = int(index_.pairs.size());
+void NtkFeatures::compute(const Eigen::MatrixXd& H, const Eigen::MatrixXd& z, double* out) const {
+  const int N = index_.n_inputs, n = int(z.rows()), P = int(index_.pairs.size());
+  const std::size_t Q = index_.pair_pairs.size(), R = std::size_t(N) * N * N * N;
   const double norm = 1.0 / (double(n) * double(n - 1));
   auto h = [&](int a, int i, int b, int k) { return H(a * n + i, b * n + k); };
-  std::vector<double> trace(P);
+  std::vector<double> trace(P), ztrace(P);
   for (int p = 0; p < P; ++p) {
     const auto [a, b] = index_.pairs[p];
-    double t = 0;
-    for (int i = 0; i < n; ++i) t += h(a, i, b, i);
+    double t = 0, u = 0;
+    for (int i = 0; i < n; ++i) {
+      t += h(a, i, b, i);
+      u += z(i, a) * z(i, b);
+    }
     trace[p] = t;
+    ztrace[p] = u;
     out[p] = t / n;
   }
-  const std::size_t Q = index_.pair_pairs.size();
   for (std::size_t q = 0; q < Q; ++q) {
     const auto [p1, p2] = index_.pair_pairs[q];
     const auto [a, b] = index_.pairs[p1];
@@ -137,17 +149,35 @@ void NtkFeatures::compute(const Eigen::MatrixXd& H, int outputs, double* out) co
     out[P + q] = (trace[p1] * trace[p2] - diag) * norm;
   }
   double* sb = out + P + Q;
+  double* g = sb + R;
+  double* sd = g + P;
+  double* sf = sd + std::size_t(P) * P;
   for (int a = 0; a < N; ++a)
     for (int b = 0; b < N; ++b)
       for (int c = 0; c < N; ++c)
         for (int d = 0; d < N; ++d) {
-          double all = 0, diag = 0;
+          double all_b = 0, diag_b = 0, all_f = 0, diag_f = 0;
           for (int i = 0; i < n; ++i) {
-            for (int k = 0; k < n; ++k) all += h(a, i, b, k) * h(c, i, d, k);
-            diag += h(a, i, b, i) * h(c, i, d, i);
+            for (int k = 0; k < n; ++k) {
+              all_b += h(a, i, b, k) * h(c, i, d, k);
+              all_f += h(a, i, b, k) * z(i, c) * z(k, d);
+            }
+            diag_b += h(a, i, b, i) * h(c, i, d, i);
+            diag_f += h(a, i, b, i) * z(i, c) * z(i, d);
           }
-          sb[((a * N + b) * N + c) * N + d] = (all - diag) * norm;
+          const std::size_t r = ((std::size_t(a) * N + b) * N + c) * N + d;
+          sb[r] = (all_b - diag_b) * norm;
+          sf[r] = (all_f - diag_f) * norm;
         }
+  for (int p = 0; p < P; ++p) g[p] = ztrace[p] / n;
+  for (int p1 = 0; p1 < P; ++p1)
+    for (int p2 = 0; p2 < P; ++p2) {
+      const auto [a, b] = index_.pairs[p1];
+      const auto [c, d] = index_.pairs[p2];
+      double diag = 0;
+      for (int i = 0; i < n; ++i) diag += h(a, i, b, i) * z(i, c) * z(i, d);
+      sd[p1 * P + p2] = (trace[p1] * ztrace[p2] - diag) * norm;
+    }
 }
 
 LayerEstimates layer_estimates(const LayerFeatures& features, const InputIndex& index, const MomentAccumulator& acc) {
@@ -170,13 +200,21 @@ NtkEstimates ntk_estimates(const InputIndex& index, const MomentAccumulator& acc
   NtkEstimates e;
   const std::size_t P = index.pairs.size(), Q = index.pair_pairs.size();
   const std::size_t N = std::size_t(index.n_inputs), R = N * N * N * N;
+  const std::size_t g = P + Q + R, sd = g + P, sf = sd + P * P;       // feature offsets
+  const std::size_t k_sb = 4 * Q, k_g = k_sb + R, k_hg = k_g + P;     // co-moment offsets
+  const std::size_t k_sd = k_hg + P * P, k_sdh = k_sd + P * P, k_sdg = k_sdh + P * P, k_sf = k_sdg + P * P;
   auto var_index = [&](std::size_t p) { return diagonal_pair_pair(P, p); };
   for (std::size_t p = 0; p < P; ++p) mean_with_error(acc, p, var_index(p), e.mean);
   for (std::size_t q = 0; q < Q; ++q) {
     const auto [p1, p2] = index.pair_pairs[q];
     connected_product(acc, P + q, p1, p2, q, Q + q, 2 * Q + q, 3 * Q + q, var_index(p1), var_index(p2), e.A);
   }
-  for (std::size_t r = 0; r < R; ++r) mean_with_error(acc, P + Q + r, 4 * Q + r, e.B);
+  for (std::size_t r = 0; r < R; ++r) mean_with_error(acc, P + Q + r, k_sb + r, e.B);
+  for (std::size_t x = 0; x < P * P; ++x) {
+    const std::size_t p1 = x / P, p2 = x % P;  // NTK pair, output pair
+    connected_product(acc, sd + x, p1, g + p2, k_hg + x, k_sd + x, k_sdh + x, k_sdg + x, var_index(p1), k_g + p2, e.D);
+  }
+  for (std::size_t r = 0; r < R; ++r) mean_with_error(acc, sf + r, k_sf + r, e.F);
   return e;
 }
 

@@ -74,7 +74,7 @@ SampleResult sample(const Activation& act, const SamplerConfig& c, const RunCont
         detail::forward_weights(act, c, input, network, keep_weights, ws);
         if (c.ntk) {
           detail::backward_ntk(c, input, network, ws);
-          ntk_features.compute(ws.ntk, c.widths.back(), out + std::size_t(L) * layer_dim);
+          ntk_features.compute(ws.ntk, ws.z[L - 1], out + std::size_t(L) * layer_dim);
         }
       }
       for (int l = 0; l < L; ++l) layer_features.compute(ws.z[l], out + std::size_t(l) * layer_dim);

@@ -20,7 +20,17 @@ from .criticality import (
     large_depth,
     susceptibilities,
 )
-from .gaussian import AccuracyWarning, gaussian_expectation, two_point
+from .finite_width import (
+    FiniteWidth,
+    NtkFluctuations,
+    finite_width,
+    four_point_vertex,
+    kernel_nlo,
+    ntk_fluctuations,
+    ntk_nlo,
+    two_point,
+)
+from .gaussian import AccuracyWarning, activation_kernel, gaussian_expectation
 from .kernels import kernel, kernel_and_ntk, ntk
 from .mlp import MLP
 from .sampling import SamplingInterrupted, sample
@@ -33,20 +43,28 @@ __all__ = [
     "CriticalPoint",
     "Ensemble",
     "FixedPoint",
+    "FiniteWidth",
     "FixedPointError",
     "MLP",
+    "NtkFluctuations",
     "SamplingInterrupted",
+    "activation_kernel",
     "activations",
     "critical_point",
     "fixed_point",
+    "finite_width",
     "fixed_points",
+    "four_point_vertex",
     "gaussian_expectation",
     "get_num_threads",
     "kernel",
     "kernel_and_ntk",
+    "kernel_nlo",
     "large_depth",
     "load_ensemble",
     "ntk",
+    "ntk_fluctuations",
+    "ntk_nlo",
     "openmp_enabled",
     "sample",
     "set_num_threads",

@@ -41,10 +41,13 @@ class Ensemble:
         The same-neuron moment ``E[z_{i;a} z_{i;b} z_{i;c} z_{i;d}]``.
     ntk_mean, ntk_mean_stderr : (N_D, N_D)
         Mean over networks and diagonal outputs of the empirical output NTK ``Hhat_{ii;ab}``.
-    ntk_A, ntk_B (and ``_stderr``) : (N_D, N_D, N_D, N_D)
-        NTK-variance tensors at the output layer (ntk notes §3.1, §7.3), with n = n_{L-1}:
-        ``A[a1,a2,a3,a4] = n (E[Hhat_{ii;a1a2} Hhat_{kk;a3a4}] - E[Hhat_{ii;a1a2}] E[Hhat_{kk;a3a4}])`` and
-        ``B[a1,a3,a2,a4] = n E[Hhat_{ik;a1a2} Hhat_{ik;a3a4}]`` (i != k).
+    ntk_A, ntk_B, ntk_D, ntk_F (and ``_stderr``) : (N_D, N_D, N_D, N_D)
+        NTK fluctuation tensors at the output layer (ntk notes §3.1, §7.3), with n = n_{L-1}, i != k:
+        ``A[a1,a2,a3,a4] = n (E[Hhat_{ii;a1a2} Hhat_{kk;a3a4}] - E[Hhat_{ii;a1a2}] E[Hhat_{kk;a3a4}])``,
+        ``B[a1,a3,a2,a4] = n E[Hhat_{ik;a1a2} Hhat_{ik;a3a4}]``,
+        ``D[a1,a2,a3,a4] = n (E[Hhat_{ii;a1a2} z_{k;a3} z_{k;a4}] - E[Hhat_{ii;a1a2}] E[z_{k;a3} z_{k;a4}])``,
+        ``F[a1,a3,a2,a4] = n E[Hhat_{ik;a1a2} z_{i;a3} z_{k;a4}]``; all estimated without bias, with
+        delta-method standard errors.
     outputs : (networks, n_L, N_D)
         The raw outputs z^(L) of every network, when requested.
     """
@@ -190,6 +193,34 @@ class Ensemble:
         n = self._n_inputs
         sb = self._ntk_estimates["B"][part].reshape(n, n, n, n)  # [a1, a2, a3, a4] of Hhat_{ik;a1a2} Hhat_{ik;a3a4}
         return self._fan_in[-1] * sb.transpose(0, 2, 1, 3)  # B[a1, a3, a2, a4]
+
+    def _ntk_D(self, part: str) -> np.ndarray:
+        n = self._n_inputs
+        pair_of, _ = _index_maps(n)
+        P = pair_of.max() + 1
+        sd = self._ntk_estimates["D"][part].reshape(P, P)  # [NTK pair, output pair]
+        return self._fan_in[-1] * sd[pair_of[:, :, None, None], pair_of[None, None, :, :]]
+
+    def _ntk_F(self, part: str) -> np.ndarray:
+        n = self._n_inputs
+        sf = self._ntk_estimates["F"][part].reshape(n, n, n, n)  # [a1, a2, a3, a4] of Hhat_{ik;a1a2} z_{i;a3} z_{k;a4}
+        return self._fan_in[-1] * sf.transpose(0, 2, 1, 3)  # F[a1, a3, a2, a4]
+
+    @property
+    def ntk_D(self) -> np.ndarray:
+        return self._ntk_D("value")
+
+    @property
+    def ntk_D_stderr(self) -> np.ndarray:
+        return self._ntk_D("error")
+
+    @property
+    def ntk_F(self) -> np.ndarray:
+        return self._ntk_F("value")
+
+    @property
+    def ntk_F_stderr(self) -> np.ndarray:
+        return self._ntk_F("error")
 
     @property
     def ntk_A(self) -> np.ndarray:

@@ -12,7 +12,7 @@ from . import _validate
 from ._core_loader import core
 from .activation import as_activation
 
-__all__ = ["gaussian_expectation", "two_point", "AccuracyWarning"]
+__all__ = ["gaussian_expectation", "activation_kernel", "AccuracyWarning"]
 
 
 class AccuracyWarning(UserWarning):
@@ -118,8 +118,8 @@ def _expect_2d(f: Callable[..., Any], K: np.ndarray, tol: float) -> float:
     return _converge(_LEVELS_2D, integrate, tol)
 
 
-def two_point(activation: Any, K: Any, *, derivative: bool = False, rtol: float = 1e-12) -> np.ndarray:
-    """All two-input expectations <sigma_a sigma_b>_K (or <sigma'_a sigma'_b>_K) of a kernel.
+def activation_kernel(activation: Any, K: Any, *, derivative: bool = False, rtol: float = 1e-12) -> np.ndarray:
+    """The activation's two-input expectations <sigma_a sigma_b>_K (or <sigma'_a sigma'_b>_K) for a kernel K.
 
     Parameters
     ----------

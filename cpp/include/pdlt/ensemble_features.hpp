@@ -10,10 +10,12 @@
 // cross-neuron four-point function E[P] - E[G_ab] E[G_cd] equals Cov(Ghat_ab, Ghat_cd) of the
 // previous layer's stochastic metric, V^{(l)} / n_{l-1} + O(1/n^2).
 //
-// Output NTK of one network, n_L outputs, Hhat_{ik;ab} (ntk notes §7.3, i != k):
-//   Hd_ab = (1/n_L) sum_i Hhat_{ii;ab},
+// Output NTK of one network, n_L outputs, Hhat_{ik;ab} (ntk notes §7.3, i != k), and the outputs z:
+//   Hd_ab = (1/n_L) sum_i Hhat_{ii;ab},       G_ab = (1/n_L) sum_i z_{i;a} z_{i;b},
 //   SA_(ab)(cd) = mean over i != k of Hhat_{ii;ab} Hhat_{kk;cd}   -> A = n_{L-1} (E[SA] - E[Hd] E[Hd])
 //   SB_abcd     = mean over i != k of Hhat_{ik;ab} Hhat_{ik;cd}   -> B_{acbd} = n_{L-1} E[SB_abcd]
+//   SD_(ab)(cd) = mean over i != k of Hhat_{ii;ab} z_{k;c} z_{k;d} -> D = n_{L-1} (E[SD] - E[Hd] E[G])
+//   SF_abcd     = mean over i != k of Hhat_{ik;ab} z_{i;c} z_{k;d} -> F_{acbd} = n_{L-1} E[SF_abcd]
 #pragma once
 
 #include <array>
@@ -54,16 +56,17 @@ class LayerFeatures {
   std::shared_ptr<const ComomentPairs> comoments_;
 };
 
-// Features of the output NTK: [Hd_p] [SA_q] [SB_r], r = ((a*N + b)*N + c)*N + d.
-// Co-moments: covariance of Hd (indexed by q), then for each q: Var SA_q, Cov(SA_q, Hd_p1),
-// Cov(SA_q, Hd_p2); then Var SB_r.
+// Features of the output NTK: [Hd_p] [SA_q] [SB_r] [G_p] [SD_(p1,p2)] [SF_r], with
+// r = ((a*N + b)*N + c)*N + d and (p1, p2) = p1 * P + p2 over all ordered pairs of pairs.
+// Co-moments: covariance of Hd (indexed by q); for each q: Var SA_q, Cov(SA_q, Hd_p1),
+// Cov(SA_q, Hd_p2); Var SB_r; Var G_p; Cov(Hd_p1, G_p2); Var SD; Cov(SD, Hd_p1); Cov(SD, G_p2); Var SF_r.
 class NtkFeatures {
  public:
   explicit NtkFeatures(const InputIndex& index);
   std::size_t dim() const { return dim_; }
   const std::shared_ptr<const ComomentPairs>& comoments() const { return comoments_; }
-  // ntk: (N_D n_L) x (N_D n_L) with row/column (a, i) at a * n_L + i; n_L >= 2.
-  void compute(const Eigen::MatrixXd& ntk, int outputs, double* out) const;
+  // ntk: (N_D n_L) x (N_D n_L) with row/column (a, i) at a * n_L + i; z: n_L x N_D outputs; n_L >= 2.
+  void compute(const Eigen::MatrixXd& ntk, const Eigen::MatrixXd& z, double* out) const;
 
  private:
   InputIndex index_;
@@ -87,6 +90,8 @@ struct NtkEstimates {
   MeanWithError mean;  // E[Hd_p]
   MeanWithError A;     // E[SA_q] - E[Hd_p1] E[Hd_p2]  (times n_{L-1}: the book's A)
   MeanWithError B;     // E[SB_r]                      (times n_{L-1}: the book's B)
+  MeanWithError D;     // E[SD_(p1,p2)] - E[Hd_p1] E[G_p2]  (times n_{L-1}: the book's D)
+  MeanWithError F;     // E[SF_r]                      (times n_{L-1}: the book's F)
 };
 NtkEstimates ntk_estimates(const InputIndex& index, const MomentAccumulator& acc);
 
