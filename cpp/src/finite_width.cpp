@@ -159,29 +159,27 @@ LayerIntegrals layer_integrals(const Activation& act, const Eigen::MatrixXd& K, 
       throw InvalidArgument("the finite-width tensors need every input's kernel K_aa > 0 (input " + std::to_string(a) +
                             " has K_aa = " + std::to_string(K(a, a)) + ")");
 
-  std::vector<DerivativeOrders> requests = {{0, 0}, {1, 1}, {2, 0}, {3, 1}, {2, 2}, {4, 0}};
-  if (with_ntk) requests.insert(requests.end(), {{5, 1}, {4, 2}, {3, 3}});
-  PairExpectations e;
-  pair_expectations(act, K, requests, rtol, e, control);
-  I.error = e.error;
-  Eigen::MatrixXd* targets[] = {&I.D00, &I.D11, &I.D20, &I.D31, &I.D22, &I.D40, &I.D51, &I.D42, &I.D33};
-  for (std::size_t r = 0; r < requests.size(); ++r) *targets[r] = std::move(e.values[r]);
-
+  // One input at a time (all that a single-input network needs, in one pass).
   for (auto* v : {&I.s2, &I.d2, &I.s2_2, &I.s2_4, &I.d2_2, &I.d2_4, &I.sd_1}) v->assign(I.N, 0.0);
+  std::vector<std::array<double, 3>> same_neuron(I.N);  // <s^4>, <s'^4>, <s^2 s'^2>
   for (int a = 0; a < I.N; ++a) {
     const double k = K(a, a);
     double err = 0.0;
     const std::vector<double> m = single_input_expectations(
-        act, k, 7,
+        act, k, 10,
         [k](double z, double s, double ds, double* out) {
           const double zz = z * z, h2 = (zz - k) / (k * k), h4 = (zz * zz - 6 * k * zz + 3 * k * k) / (k * k * k * k);
-          out[0] = s * s;
-          out[1] = ds * ds;
-          out[2] = s * s * h2;       // <(s^2)''>, Gaussian integration by parts
-          out[3] = s * s * h4;       // <(s^2)''''>
-          out[4] = ds * ds * h2;     // <(s'^2)''>
-          out[5] = ds * ds * h4;     // <(s'^2)''''>
-          out[6] = s * ds * z / k;   // <(s s')'>
+          const double s2 = s * s, d2 = ds * ds;
+          out[0] = s2;
+          out[1] = d2;
+          out[2] = s2 * h2;         // <(s^2)''>, Gaussian integration by parts
+          out[3] = s2 * h4;         // <(s^2)''''>
+          out[4] = d2 * h2;         // <(s'^2)''>
+          out[5] = d2 * h4;         // <(s'^2)''''>
+          out[6] = s * ds * z / k;  // <(s s')'>
+          out[7] = s2 * s2;
+          out[8] = d2 * d2;
+          out[9] = s2 * d2;
         },
         rtol, &err);
     I.error = std::max(I.error, err);
@@ -192,8 +190,28 @@ LayerIntegrals layer_integrals(const Activation& act, const Eigen::MatrixXd& K, 
     I.d2_2[a] = m[4];
     I.d2_4[a] = m[5];
     I.sd_1[a] = m[6];
-    I.D00(a, a) = m[0];
-    I.D11(a, a) = m[1];
+    same_neuron[a] = {m[7], m[8], m[9]};
+  }
+  if (I.N == 1) {  // the single-input fast path: no pair or multi-input integrals
+    I.D00 = Eigen::MatrixXd::Constant(1, 1, I.s2[0]);
+    I.D11 = Eigen::MatrixXd::Constant(1, 1, I.d2[0]);
+    I.Pss = I.Pdd = I.Pds = Tensor4(1);
+    I.Pss.v[0] = same_neuron[0][0];
+    I.Pdd.v[0] = same_neuron[0][1];
+    I.Pds.v[0] = same_neuron[0][2];
+    return I;
+  }
+
+  std::vector<DerivativeOrders> requests = {{0, 0}, {1, 1}, {2, 0}, {3, 1}, {2, 2}, {4, 0}};
+  if (with_ntk) requests.insert(requests.end(), {{5, 1}, {4, 2}, {3, 3}});
+  PairExpectations e;
+  pair_expectations(act, K, requests, rtol, e, control);
+  I.error = std::max(I.error, e.error);
+  Eigen::MatrixXd* targets[] = {&I.D00, &I.D11, &I.D20, &I.D31, &I.D22, &I.D40, &I.D51, &I.D42, &I.D33};
+  for (std::size_t r = 0; r < requests.size(); ++r) *targets[r] = std::move(e.values[r]);
+  for (int a = 0; a < I.N; ++a) {
+    I.D00(a, a) = I.s2[a];
+    I.D11(a, a) = I.d2[a];
   }
   control.checkpoint();
   four_point_products(act, K, with_ntk, rtol, I);

@@ -260,6 +260,13 @@ class KStarZeroLargeDepth:
     two-input components scale as ``dK_[1] ~ l^-2`` and ``dK_[2] ~ l^-p_perp``. With constant
     learning-rate factors the frozen NTK grows as
     ``H^(l) = lambda_b l / (1 + p_perp) + lambda_W / (-a_1 p_perp) + ...`` (theory notes ntk §2.3).
+
+    Finite width (initialization notes §4.3-4.4; ntk notes §3.6), with kappa = 1/(-a_1):
+    ``V/K^2 -> (2/3) l`` and ``K^{1} -> -kappa/3``, so E[z^2] = K (1 - l/(3n)); for odd
+    activations (p_perp = 1) with the equivalence-principle rates lambda_b^(l) = lambda~_b / l,
+    lambda_W^(l) = lambda~_W the NTK tends to H* = lambda~_b + lambda~_W sigma_1^2 kappa and
+    ``B/H^2 -> l/3``, ``F/(K H) -> l/4``, ``D -> (2/9) w kappa^2``, ``A -> (4/27) w^2 kappa^2 l`` with
+    ``w = lambda~_W sigma_1^2 + a_1 H*`` the limit of omega_par (tanh: w = -2 lambda~_b).
     """
 
     activation: str
@@ -267,6 +274,7 @@ class KStarZeroLargeDepth:
     a_2: float
     b_1: float
     p_perp: float
+    sigma1_sq: float = 1.0  # sigma'(0)^2 = 1/C_W
 
     kernel_exponent = -1.0
     delta_K1_exponent = -2.0
@@ -301,6 +309,52 @@ class KStarZeroLargeDepth:
         l = np.asarray(l, dtype=float)
         return lambda_b * l / (1.0 + self.p_perp) + lambda_W / (-self.a_1 * self.p_perp)
 
+    # --- finite width -----------------------------------------------------------------------
+    @property
+    def kappa(self) -> float:
+        return -1.0 / self.a_1
+
+    def vertex_over_K2(self, l: Any) -> np.ndarray:
+        """``V^(l) / (K^(l))^2 -> (2/3) l``: the relative four-point vertex grows as l/n."""
+        return 2.0 * np.asarray(l, dtype=float) / 3.0
+
+    @property
+    def kernel_nlo_limit(self) -> float:
+        """``K^{1(l)} -> 1/(3 a_1)``."""
+        return 1.0 / (3.0 * self.a_1)
+
+    def _odd(self) -> None:
+        if abs(self.p_perp - 1.0) > 1e-6:
+            raise ValueError(f"the NTK large-depth laws here are for odd activations (p_perp = 1), got p_perp = {self.p_perp:g}")
+
+    def ntk_limit(self, lambda_b: float = 1.0, lambda_W: float = 1.0) -> float:
+        """H* for the equivalence-principle rates lambda_b^(l) = lambda_b / l, lambda_W^(l) = lambda_W."""
+        self._odd()
+        return lambda_b + lambda_W * self.sigma1_sq * self.kappa
+
+    def _w(self, lambda_b: float, lambda_W: float) -> float:
+        return lambda_W * self.sigma1_sq + self.a_1 * self.ntk_limit(lambda_b, lambda_W)
+
+    def ntk_B_over_H2(self, l: Any) -> np.ndarray:
+        """``B / H^2 -> l/3`` (equivalence-principle rates)."""
+        self._odd()
+        return np.asarray(l, dtype=float) / 3.0
+
+    def ntk_F_over_KH(self, l: Any) -> np.ndarray:
+        """``F / (K H) -> l/4``."""
+        self._odd()
+        return np.asarray(l, dtype=float) / 4.0
+
+    def ntk_D_limit(self, lambda_b: float = 1.0, lambda_W: float = 1.0) -> float:
+        """``D -> (2/9) w kappa^2``."""
+        self._odd()
+        return 2.0 / 9.0 * self._w(lambda_b, lambda_W) * self.kappa**2
+
+    def ntk_A(self, l: Any, lambda_b: float = 1.0, lambda_W: float = 1.0) -> np.ndarray:
+        """``A -> (4/27) w^2 kappa^2 l`` (vanishing at leading order when w = 0)."""
+        self._odd()
+        return 4.0 / 27.0 * self._w(lambda_b, lambda_W) ** 2 * self.kappa**2 * np.asarray(l, dtype=float)
+
 
 @dataclass(frozen=True)
 class ScaleInvariantLargeDepth:
@@ -326,6 +380,40 @@ class ScaleInvariantLargeDepth:
             raise ValueError(f"{self.activation} preserves angles (rho = 0): there is no large-depth angle law")
         return 3.0 * math.pi / (self.rho * np.asarray(l, dtype=float))
 
+    # --- finite width: exact solutions at criticality ------------------------------------------
+    # Single input, equal widths, layer-independent lambda_b, lambda_W, C_W^(1) = C_W = 1/A_2, so
+    # that K = K* at every layer and H^(1) = h = lambda_b + lambda_W A_2 K*. With
+    # kappa = A_4/A_2^2 and u = lambda_W A_2 K* (derived from the single-input recursions of the
+    # ntk notes §3.4; relu, kappa = 2: the closed forms of §3.5):
+    #   V = (3 kappa - 1) K*^2 (l-1),  H = h l,  B = kappa h^2 (l-1) l (2l-1)/6,
+    #   F = kappa K* h l (l-1)/2,  D = K* [u (3 kappa - 1) + h (kappa - 1)] l (l-1)/2,
+    #   A = [u^2 (3 kappa - 1) + (h^2 + u h)(kappa - 1)] (l-1) l (2l-1)/6 + u h (kappa - 1) l (l-1)/2,
+    #   K^{1} = H^{1} = 0.
+    @property
+    def A_2(self) -> float:
+        return (self.a_plus**2 + self.a_minus**2) / 2
+
+    @property
+    def kappa(self) -> float:
+        return (self.a_plus**4 + self.a_minus**4) / 2 / self.A_2**2
+
+    def vertex(self, l: Any, K: float) -> np.ndarray:
+        return (3 * self.kappa - 1) * K**2 * (np.asarray(l, dtype=float) - 1)
+
+    def ntk_fluctuations(self, l: Any, K: float, lambda_b: float = 1.0, lambda_W: float = 1.0) -> dict:
+        """H, A, B, D, F at layer l (arrays like l) for a single input with kernel K."""
+        l = np.asarray(l, dtype=float)
+        k, A2 = self.kappa, self.A_2
+        h, u = lambda_b + lambda_W * A2 * K, lambda_W * A2 * K
+        return {
+            "H": h * l,
+            "B": k * h**2 * (l - 1) * l * (2 * l - 1) / 6,
+            "F": k * K * h * l * (l - 1) / 2,
+            "D": K * (u * (3 * k - 1) + h * (k - 1)) * l * (l - 1) / 2,
+            "A": (u**2 * (3 * k - 1) + (h**2 + u * h) * (k - 1)) * (l - 1) * l * (2 * l - 1) / 6
+                 + u * h * (k - 1) * l * (l - 1) / 2,
+        }
+
 
 def large_depth(activation: Any) -> KStarZeroLargeDepth | ScaleInvariantLargeDepth:
     """The large-depth power laws at criticality of an activation's universality class.
@@ -344,8 +432,8 @@ def large_depth(activation: Any) -> KStarZeroLargeDepth | ScaleInvariantLargeDep
     act = as_activation(activation)
     cp = critical_point(act)
     if cp.universality_class == "K*=0" and cp.a_1 is not None and cp.a_2 is not None and cp.p_perp is not None:
-        assert cp.b_1 is not None
-        return KStarZeroLargeDepth(act.name, cp.a_1, cp.a_2, cp.b_1, cp.p_perp)
+        assert cp.b_1 is not None and cp.C_W is not None
+        return KStarZeroLargeDepth(act.name, cp.a_1, cp.a_2, cp.b_1, cp.p_perp, 1.0 / cp.C_W)
     if cp.universality_class == "scale-invariant":
         return ScaleInvariantLargeDepth(act.name, float(act(1.0)), float(-act(-1.0)))
     raise ValueError(f"no large-depth power laws for {act.name} (universality class {cp.universality_class}"
