@@ -153,18 +153,20 @@ class NestedIntegrator {
   NestedIntegrator(const Activation& act, const Eigen::MatrixXd& L, const std::vector<ProductSpec>& specs, double rtol)
       : act_(act), L_(L), specs_(specs), d_(int(L.rows())), result_(specs.size(), 0.0), prune_(1e-6 * rtol) {
     const double log_inv = std::log(2.0 / rtol) + 4.0;  // margin for growth of sigma off the axis
+    // Singularities may sit on the strip's edge (tanh's poles at +-i pi/2): use 70% of it.
+    const double strip = 0.7 * act.analytic_strip();
     for (int k = 0; k < d_; ++k) {
       monomials_.push_back(collect(specs, k));
       double S = 0.0;  // how fast the inputs of levels >= k move with u_k
       for (int j = k; j < d_; ++j) S = std::max(S, std::abs(L(j, k)));
-      trapezoids_.push_back(trapezoid(trapezoid_step(act.analytic_strip() / S, log_inv)));
+      trapezoids_.push_back(trapezoid(trapezoid_step(strip / S, log_inv)));
     }
     // The innermost input as a smoothed function of its conditional mean.
     const int k = d_ - 1;
     double reach = 0.0;  // |mu| <= kRange sum_c |L_kc| over the outer nodes
     for (int c = 0; c < k; ++c) reach += kRange * std::abs(L(k, c));
     const double s = L(k, k);
-    const double step = (act.smooth() ? act.analytic_strip() : s) / 16.0;
+    const double step = (act.smooth() ? strip : s) / 20.0;
     tabulated_ = d_ > 1 && table_.build(act, monomials_[k].distinct, s, reach + step, step, trapezoids_[k]);
   }
 
