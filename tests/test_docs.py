@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-MODULES = ["activation", "criticality", "finite_width", "gaussian", "kernels", "mlp", "sampling"]
+MODULES = ["activation", "criticality", "extrapolate", "finite_width", "gaussian", "kernels", "mlp", "sampling"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -10,6 +10,7 @@ from ._core_loader import core as _core
 from ._threads import get_num_threads, openmp_enabled, set_num_threads
 from .activation import Activation, activations
 from .ensemble import Ensemble, load_ensemble
+from .extrapolate import WidthFit, fit_in_width
 from .criticality import (
     CriticalPoint,
     FixedPoint,
@@ -48,11 +49,13 @@ __all__ = [
     "MLP",
     "NtkFluctuations",
     "SamplingInterrupted",
+    "WidthFit",
     "activation_kernel",
     "activations",
     "critical_point",
     "fixed_point",
     "finite_width",
+    "fit_in_width",
     "fixed_points",
     "four_point_vertex",
     "gaussian_expectation",
