@@ -47,17 +47,26 @@ def test_compare_table_and_plot(capsys, tmp_path):
     assert main(["compare", "--depth", "3", "--width", "32", "--networks", "20000", "--quiet", "--plot", str(png)]) == 0
     out, err = capsys.readouterr()
     lines = [l for l in out.splitlines() if not l.startswith("#")]
-    assert "K_11 theory" in lines[0] and "V_(11)(11) MC" in lines[0]
+    assert "K_11 theory" in lines[0] and "V_(11)(11) theory" in lines[0]
     assert [l.split()[0] for l in lines[2:]] == ["1", "2", "3"]
-    # at depth 3 and width 32 the infinite-width kernel is within a few standard errors
+    # at depth 3 and width 32 the 1/n theory is within a few standard errors
     z_scores = [float(cell) for l in lines[2:] for cell in l.split() if cell[0] in "+-" and cell[1:].replace(".", "").isdigit()]
-    assert z_scores and max(map(abs, z_scores)) < 5
+    assert len(z_scores) == 3 * 6 and max(map(abs, z_scores)) < 5
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         assert "matplotlib not installed" in err
     else:
         assert png.stat().st_size > 10_000
+
+
+def test_compare_with_ntk(capsys):
+    assert main(["compare", "--depth", "3", "--width", "32", "--networks", "20000", "--ntk", "--ntk-networks", "4000",
+                 "--quiet", "--plot", ""]) == 0
+    out = capsys.readouterr().out
+    ntk_rows = out.split("output NTK")[-1].splitlines()[2:]
+    assert [r.split()[0] for r in ntk_rows] == ["H_11", "H_12", "A_(11)(11)", "B_1111", "D_(11)(11)", "F_1111", "B_1212"]
+    assert max(abs(float(r.split()[-1])) for r in ntk_rows) < 5
 
 
 def test_compare_defaults_are_the_documented_ones():

@@ -20,6 +20,7 @@ from .criticality import critical_point, large_depth, susceptibilities
 from .kernels import kernel_and_ntk
 from .mlp import MLP
 from ._core_loader import core
+from ._format import table
 
 
 def _activation(name: str, params: Sequence[str]) -> Activation:
@@ -50,14 +51,6 @@ def _parse_inputs(text: Optional[str]) -> np.ndarray:
     if not rows or len({len(r) for r in rows}) != 1:
         raise SystemExit("pdlt: --inputs rows must all have the same number of features")
     return np.array(rows)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
-    return "\n".join(lines)
 
 
 def cmd_critical(args: argparse.Namespace) -> int:
@@ -104,7 +97,7 @@ def cmd_kernel(args: argparse.Namespace) -> int:
         values = list(np.diag(k)) + rho + list(np.diag(h)) + [h[a, b] for a, b in pairs]
         rows.append([str(l)] + [f"{v:.{args.digits}g}" for v in values])
     print(f"# {mlp!r}; inputs x (rows) with x.x/n0 = {np.round(np.sum(X * X, axis=1) / X.shape[1], 6).tolist()}")
-    print(_table(header, rows))
+    print(table(header, rows))
     return 0
 
 
@@ -114,13 +107,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     act = _activation(args.activation, args.param)
     X = None if args.inputs is None else _parse_inputs(args.inputs)
     result = compare(act, args.depth, args.width, args.networks, args.seed, args.C_b, args.C_W, X,
-                     method=args.method, progress=not args.quiet)
+                     method=args.method, ntk=args.ntk, ntk_networks=args.ntk_networks, lambda_b=args.lambda_b,
+                     lambda_W=args.lambda_W, progress=not args.quiet)
     print(f"# {result.mlp!r}")
-    print(f"# {result.ensemble.networks} networks ({result.ensemble.method} sampler, seed {args.seed}); "
-          f"inputs with x.x/n0 = {np.round(np.sum(result.X**2, axis=1) / result.X.shape[1], 6).tolist()}")
-    print("# theory: infinite-width K; MC: ensemble mean +- standard error; z = (MC - theory) / stderr "
-          "(finite-width corrections K^{1}/n are not in the theory yet). V: n_{l-1} x connected four-point.")
-    print(result.table())
+    print(f"# {result.ensemble.networks} networks ({result.ensemble.method} sampler, seed {args.seed}, output width "
+          f"{args.width}); inputs with x.x/n0 = {np.round(np.sum(result.X**2, axis=1) / result.X.shape[1], 6).tolist()}")
+    print("# theory: K + K^{1}/n and V to O(1/n); MC: ensemble estimate +- standard error; z = (MC - theory)/stderr.")
+    print("# MC - theory is O(1/n^2) for K and O(1/n) for V (V_hat = n_{l-1} x the connected four-point function).")
+    print(result.kernel_table())
+    if args.ntk:
+        e = result.ntk_ensemble
+        print(f"\n# output layer NTK: {e.networks} networks (weights sampler, 8 outputs), lambda_b = {args.lambda_b:g}, "
+              f"lambda_W = {args.lambda_W:g}; theory H + H^{{1}}/n and A, B, D, F to leading order")
+        print(result.ntk_table())
     if args.plot:
         try:
             result.plot(args.plot)
@@ -133,7 +132,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_activations(args: argparse.Namespace) -> int:
     rows = [[name, formula, ", ".join(f"{k}={v:g}" for k, v in defaults.items()) or "-"]
             for name, formula, defaults in core.builtin_activations()]
-    print(_table(["name", "sigma(z)", "parameters"], rows))
+    print(table(["name", "sigma(z)", "parameters"], rows))
     return 0
 
 
@@ -172,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--C_W", type=float, default=None, help="default: the critical value")
     p.add_argument("--inputs", default=None, help="rows of x separated by ';' (default: two inputs at 60 degrees)")
     p.add_argument("--method", default="auto", choices=["auto", "weights", "marginal"])
+    p.add_argument("--ntk", action="store_true", help="also compare the output NTK mean and A, B, D, F")
+    p.add_argument("--ntk-networks", type=int, default=None, help="networks for the NTK (default: networks/10)")
+    p.add_argument("--lambda_b", type=float, default=1.0)
+    p.add_argument("--lambda_W", type=float, default=1.0)
     p.add_argument("--plot", default="pdlt-compare.png", help="PNG file to write ('' for none)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_compare)
