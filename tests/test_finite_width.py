@@ -246,3 +246,20 @@ def test_two_input_products_vs_gauss_hermite(Kaa, Kbb, rho):
         g = lambda z: np.tanh(z) ** s2 * act.derivative(z) ** t2
         ours = _core.product_expectations(act._core, np.array([[Kaa, Kab], [Kab, Kbb]]), [[(s1, t1), (s2, t2)]], 1e-10)[0]
         assert ours == pytest.approx(gh_pair(f, g, Kaa, Kbb, Kab, Q=600), abs=2e-11)
+
+
+@pytest.mark.parametrize("Kaa,Kbb,rho", [(0.064, 0.062, -0.61), (0.0733, 0.0759, 0.532), (0.3, 0.25, 0.4)])
+def test_two_input_products_relative_accuracy(Kaa, Kbb, rho):
+    """rtol is relative to each product: products of up to four sigma' = sech^2 grow fast off the
+    axis, which the trapezoid step must allow for (an e^4 margin left 1e-9 errors on the first
+    case), and the innermost table's interpolation must follow rtol (a fixed step left 3e-10 on
+    the second)."""
+    from _reference import gh_pair
+
+    act = pdlt.Activation("tanh")
+    Kab = rho * math.sqrt(Kaa * Kbb)
+    for (s1, t1), (s2, t2) in (((1, 0), (1, 2)), ((0, 1), (0, 3)), ((0, 2), (0, 2)), ((1, 1), (1, 1))):
+        f = lambda z: np.tanh(z) ** s1 * act.derivative(z) ** t1
+        g = lambda z: np.tanh(z) ** s2 * act.derivative(z) ** t2
+        ours = _core.product_expectations(act._core, np.array([[Kaa, Kab], [Kab, Kbb]]), [[(s1, t1), (s2, t2)]], 1e-10)[0]
+        assert ours == pytest.approx(gh_pair(f, g, Kaa, Kbb, Kab, Q=300), rel=1e-10)
