@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -15,6 +15,13 @@ from .mlp import MLP
 __all__ = ["Ensemble", "load_ensemble"]
 
 _FORMAT = "pdlt-ensemble-1"
+
+
+def _estimate(compute: Callable[[Any, str], np.ndarray], doc: str) -> tuple[property, property]:
+    """The read-only properties ``(estimate, estimate_stderr)`` from ``compute(self, part)``,
+    ``part`` being "value" or "error"."""
+    return (property(lambda self: compute(self, "value"), doc=f"{doc} (estimate)."),
+            property(lambda self: compute(self, "error"), doc=f"{doc} (standard error)."))
 
 
 class Ensemble:
@@ -146,45 +153,8 @@ class Ensemble:
         """n_{l-1} for l = 1..L."""
         return np.array(self._config["widths"][:-1], dtype=float)
 
-    @property
-    def kernel(self) -> np.ndarray:
-        return self._stack_pairs("kernel", "value")
-
-    @property
-    def kernel_stderr(self) -> np.ndarray:
-        return self._stack_pairs("kernel", "error")
-
-    @property
-    def four_point(self) -> np.ndarray:
-        return self._stack_quads("four_point", "value")
-
-    @property
-    def four_point_stderr(self) -> np.ndarray:
-        return self._stack_quads("four_point", "error")
-
-    @property
-    def four_point_vertex(self) -> np.ndarray:
-        return self._stack_quads("four_point", "value", self._fan_in)
-
-    @property
-    def four_point_vertex_stderr(self) -> np.ndarray:
-        return self._stack_quads("four_point", "error", self._fan_in)
-
-    @property
-    def moment4(self) -> np.ndarray:
-        return self._stack_quads("moment4", "value")
-
-    @property
-    def moment4_stderr(self) -> np.ndarray:
-        return self._stack_quads("moment4", "error")
-
-    @property
-    def ntk_mean(self) -> np.ndarray:
-        return _expand_pairs(self._ntk_estimates["mean"]["value"], self._n_inputs)
-
-    @property
-    def ntk_mean_stderr(self) -> np.ndarray:
-        return _expand_pairs(self._ntk_estimates["mean"]["error"], self._n_inputs)
+    def _ntk_mean(self, part: str) -> np.ndarray:
+        return _expand_pairs(self._ntk_estimates["mean"][part], self._n_inputs)
 
     def _ntk_A(self, part: str) -> np.ndarray:
         return self._fan_in[-1] * _expand_pair_pairs(self._ntk_estimates["A"][part], self._n_inputs)
@@ -206,37 +176,21 @@ class Ensemble:
         sf = self._ntk_estimates["F"][part].reshape(n, n, n, n)  # [a1, a2, a3, a4] of Hhat_{ik;a1a2} z_{i;a3} z_{k;a4}
         return self._fan_in[-1] * sf.transpose(0, 2, 1, 3)  # F[a1, a3, a2, a4]
 
-    @property
-    def ntk_D(self) -> np.ndarray:
-        return self._ntk_D("value")
-
-    @property
-    def ntk_D_stderr(self) -> np.ndarray:
-        return self._ntk_D("error")
-
-    @property
-    def ntk_F(self) -> np.ndarray:
-        return self._ntk_F("value")
-
-    @property
-    def ntk_F_stderr(self) -> np.ndarray:
-        return self._ntk_F("error")
-
-    @property
-    def ntk_A(self) -> np.ndarray:
-        return self._ntk_A("value")
-
-    @property
-    def ntk_A_stderr(self) -> np.ndarray:
-        return self._ntk_A("error")
-
-    @property
-    def ntk_B(self) -> np.ndarray:
-        return self._ntk_B("value")
-
-    @property
-    def ntk_B_stderr(self) -> np.ndarray:
-        return self._ntk_B("error")
+    # Each estimate and its standard error (see the class docstring for their definitions).
+    kernel, kernel_stderr = _estimate(lambda self, part: self._stack_pairs("kernel", part),
+                                      "(L, N_D, N_D) mean metric G^(l)_ab")
+    four_point, four_point_stderr = _estimate(lambda self, part: self._stack_quads("four_point", part),
+                                              "(L, N_D, N_D, N_D, N_D) connected cross-neuron four-point function")
+    four_point_vertex, four_point_vertex_stderr = _estimate(
+        lambda self, part: self._stack_quads("four_point", part, self._fan_in),
+        "(L, N_D, N_D, N_D, N_D) n_{l-1} x the four-point function (-> V^(l))")
+    moment4, moment4_stderr = _estimate(lambda self, part: self._stack_quads("moment4", part),
+                                        "(L, N_D, N_D, N_D, N_D) same-neuron moment E[z_a z_b z_c z_d]")
+    ntk_mean, ntk_mean_stderr = _estimate(_ntk_mean, "(N_D, N_D) mean output NTK E[Hhat_{ii;ab}]")
+    ntk_A, ntk_A_stderr = _estimate(_ntk_A, "(N_D,)*4 NTK variance tensor A (diagonal outputs)")
+    ntk_B, ntk_B_stderr = _estimate(_ntk_B, "(N_D,)*4 NTK variance tensor B (off-diagonal outputs)")
+    ntk_D, ntk_D_stderr = _estimate(_ntk_D, "(N_D,)*4 NTK-preactivation cross-correlation D")
+    ntk_F, ntk_F_stderr = _estimate(_ntk_F, "(N_D,)*4 NTK-preactivation cross-correlation F")
 
     @property
     def outputs(self) -> np.ndarray:
