@@ -23,9 +23,38 @@ def test_keyboard_interrupt_stops_a_long_recursion():
     assert pdlt.kernel(pdlt.MLP("tanh", 2, 8, 0.0, 1.0), [[1.0]])[1, 0, 0] == pytest.approx(0.3942944904, abs=1e-10)
 
 
+def test_keyboard_interrupt_stops_the_finite_width_recursion():
+    mlp = pdlt.MLP("tanh", 10_000_000, 8, 0.0, 1.0)  # about 30 s of single-input layers
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        pdlt.finite_width(mlp, [[1.0]], layers=-1)
+    assert time.perf_counter() - start < 5.0
+    timer.join()
+
+
 def test_keyboard_interrupt_in_a_custom_activation_propagates():
     def f(z):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         pdlt.kernel(pdlt.MLP(pdlt.Activation.from_function(f), 3, 8, 0.0, 1.0), np.eye(2))
+
+
+def test_finite_width_reports_progress_and_propagates_callback_errors():
+    from pdlt import _core
+
+    mlp = pdlt.MLP("tanh", 300_000, 8, 0.0, 1.0)  # about a second of single-input layers
+    args = (mlp.activation._core, mlp.hyperparameters(), [1] + list(mlp.widths), np.array([[1.0]]), False, 1e-10,
+            [mlp.depth])
+    reports = []
+    _core.finite_width(*args, lambda done, total: reports.append((done, total)))
+    assert len(reports) >= 2 and all(t == mlp.depth for _, t in reports)
+    assert [d for d, _ in reports] == sorted(d for d, _ in reports)
+
+    def fail(done, total):
+        raise ValueError("stop here")
+
+    with pytest.raises(ValueError, match="stop here"):
+        _core.finite_width(*args, fail)

@@ -20,7 +20,7 @@ void register_finite_width(py::module_& m) {
   m.def("finite_width", [](const pdlt::Activation& act,
                            const Eigen::Ref<const Eigen::Matrix<double, Eigen::Dynamic, 4, Eigen::RowMajor>>& hyper,
                            const std::vector<int>& widths, const Eigen::Ref<const pdlt::RowMatrix>& X, bool with_ntk,
-                           double rtol, const std::vector<int>& keep) {
+                           double rtol, const std::vector<int>& keep, py::object progress) {
     std::vector<pdlt::LayerHyperparameters> layers;
     for (Eigen::Index l = 0; l < hyper.rows(); ++l) layers.push_back({hyper(l, 0), hyper(l, 1), hyper(l, 2), hyper(l, 3)});
     const py::ssize_t n = X.rows(), slots = static_cast<py::ssize_t>(keep.size());
@@ -55,7 +55,7 @@ void register_finite_width(py::module_& m) {
       }
       ++slot;
     };
-    const auto control = interruptible();
+    const auto control = interruptible(progress);
     const double error = run_without_gil([&] {
       return pdlt::finite_width(act, layers, widths, X, with_ntk, rtol, sink, control);
     });
@@ -64,7 +64,7 @@ void register_finite_width(py::module_& m) {
     d["error"] = error;
     return d;
   }, py::arg("activation"), py::arg("hyper"), py::arg("widths"), py::arg("X"), py::arg("with_ntk"), py::arg("rtol"),
-     py::arg("keep"));
+     py::arg("keep"), py::arg("progress") = py::none());
 }
 
 }  // namespace pdlt_py

@@ -1,7 +1,9 @@
 // Shared helpers of the Python bindings (the only code that knows about Python).
 #pragma once
 
+#include <chrono>
 #include <exception>
+#include <memory>
 #include <utility>
 
 #include <pybind11/pybind11.h>
@@ -19,11 +21,24 @@ struct PythonErrorPending : std::exception {
   const char* what() const noexcept override { return "a Python callback raised"; }
 };
 
-// A RunControl that polls for Ctrl-C (PyErr_CheckSignals) from the calling thread.
-inline pdlt::RunControl interruptible() {
+// A RunControl that polls for Ctrl-C (PyErr_CheckSignals) from the calling thread and, when
+// `progress` is a callable, reports progress(done, total) to it at most every 0.1 s; an
+// exception from the callback stops the run and is re-raised by run_without_gil.
+inline pdlt::RunControl interruptible(py::object progress = py::none()) {
+  using clock = std::chrono::steady_clock;
   pdlt::RunControl control;
-  control.poll = [](std::size_t, std::size_t) {
+  auto last = std::make_shared<clock::time_point>(clock::now());
+  control.poll = [progress, last](std::size_t done, std::size_t total) {
     py::gil_scoped_acquire gil;
+    if (!progress.is_none() && total > 0 && clock::now() - *last > std::chrono::milliseconds(100)) {
+      *last = clock::now();
+      try {
+        progress(done, total);
+      } catch (py::error_already_set& e) {
+        e.restore();
+        return false;
+      }
+    }
     return PyErr_CheckSignals() == 0;
   };
   return control;

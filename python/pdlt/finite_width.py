@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _validate
 from ._core_loader import core
+from ._progress import progress_bar
 from .gaussian import warn_if_inaccurate
 from .mlp import MLP
 
@@ -63,7 +64,8 @@ class FiniteWidth:
         return self.H + self.H1 / self.fan_in[:, None, None]
 
 
-def finite_width(mlp: MLP, X: Any, *, ntk: bool = True, layers: Any = None, rtol: float = 1e-10) -> FiniteWidth:
+def finite_width(mlp: MLP, X: Any, *, ntk: bool = True, layers: Any = None, rtol: float = 1e-10,
+                 progress: bool = True) -> FiniteWidth:
     """All the 1/n tensors of a deep MLP in one pass over the layers.
 
     Parameters
@@ -81,6 +83,9 @@ def finite_width(mlp: MLP, X: Any, *, ntk: bool = True, layers: Any = None, rtol
         Accuracy of the Gaussian integrals (two-input ones are certified; the three- and
         four-input products of the source terms use rules sized from the activation's
         analyticity, checked in the tests against independent quadrature).
+    progress : bool, default True
+        Show a progress bar over the layers (tqdm, when installed) on runs longer than a second.
+        Ctrl-C stops the computation (KeyboardInterrupt).
 
     Returns
     -------
@@ -111,7 +116,12 @@ def finite_width(mlp: MLP, X: Any, *, ntk: bool = True, layers: Any = None, rtol
     wanted = _validate.layer_selection(layers, mlp.depth)
     keep = sorted(set(wanted))
     fan_in = [x.shape[1]] + list(mlp.widths)  # n_0 .. n_{L-1}
-    r = core.finite_width(mlp.activation._core, mlp.hyperparameters(), fan_in, x, bool(ntk), tol, keep)
+    bar, callback = progress_bar(mlp.depth, progress, unit="layer")
+    try:
+        r = core.finite_width(mlp.activation._core, mlp.hyperparameters(), fan_in, x, bool(ntk), tol, keep, callback)
+    finally:
+        if bar is not None:
+            bar.close()
     warn_if_inaccurate(r["error"], tol, stacklevel=3)
     order = [keep.index(l) for l in wanted]
     pick = lambda name: r[name][order] if name in r else None

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _validate
 from ._core_loader import core
+from ._progress import progress_bar
 from .ensemble import Ensemble
 from .mlp import MLP
 
@@ -117,7 +118,7 @@ def sample(mlp: MLP, X: Any, networks: int, seed: int, observables: Iterable[str
         out = np.empty((n_networks, n_outputs, n_inputs))
 
     config = _config(mlp, x, widths, seed, method, wanted)
-    bar, callback = _progress_bar(n_networks, progress)
+    bar, callback = progress_bar(n_networks, progress, unit="net")
     try:
         r = core.sample(mlp.activation._core, mlp.hyperparameters(), widths, x, "four_point" in wanted, "ntk" in wanted,
                         method == "weights", seed, start, n_networks, out, callback)
@@ -170,18 +171,3 @@ def _config(mlp: MLP, x: np.ndarray, widths: list[int], seed: int, method: str, 
         "method": method,
         "observables": sorted(wanted),
     }
-
-
-def _progress_bar(total: int, enabled: bool):
-    if not enabled:
-        return None, None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional
-        return None, None
-    bar = tqdm(total=total, unit="net", delay=1.0, leave=False)
-
-    def update(done: int, _total: int) -> None:
-        bar.update(done - bar.n)
-
-    return bar, update
