@@ -10,28 +10,27 @@ import pytest
 import pdlt
 
 
-def test_keyboard_interrupt_stops_a_long_recursion():
-    mlp = pdlt.MLP("tanh", 3_000_000, 8, 0.0, 1.0)  # minutes of work
-    timer = threading.Timer(0.3, _thread.interrupt_main)
+def interrupted_within_seconds(call, after=0.3, limit=5.0):
+    """Send Ctrl-C to the main thread `after` seconds into `call()`; it must stop within `limit`."""
+    timer = threading.Timer(after, _thread.interrupt_main)
     timer.start()
     start = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        pdlt.kernel(mlp, [[1.0]], layers=-1)
-    assert time.perf_counter() - start < 5.0
+        call()
+    assert time.perf_counter() - start < limit
     timer.join()
+
+
+def test_keyboard_interrupt_stops_a_long_recursion():
+    mlp = pdlt.MLP("tanh", 3_000_000, 8, 0.0, 1.0)  # minutes of work
+    interrupted_within_seconds(lambda: pdlt.kernel(mlp, [[1.0]], layers=-1))
     # the library still works afterwards
     assert pdlt.kernel(pdlt.MLP("tanh", 2, 8, 0.0, 1.0), [[1.0]])[1, 0, 0] == pytest.approx(0.3942944904, abs=1e-10)
 
 
 def test_keyboard_interrupt_stops_the_finite_width_recursion():
     mlp = pdlt.MLP("tanh", 10_000_000, 8, 0.0, 1.0)  # about 30 s of single-input layers
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    timer.start()
-    start = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        pdlt.finite_width(mlp, [[1.0]], layers=-1)
-    assert time.perf_counter() - start < 5.0
-    timer.join()
+    interrupted_within_seconds(lambda: pdlt.finite_width(mlp, [[1.0]], layers=-1))
 
 
 def test_keyboard_interrupt_in_a_custom_activation_propagates():

@@ -228,28 +228,33 @@ FiniteWidthLayer step(const LayerIntegrals& I, const FiniteWidthLayer& s, const 
   n.K1 = Eigen::MatrixXd::Zero(N, N);
   n.V = Tensor4(N);
   const PairFunction SS = PairFunction::sigma_sigma, DD = PairFunction::dsigma_dsigma;
+  // Theta coefficients of every pair, computed once.
+  std::vector<std::array<double, 3>> theta_ss(std::size_t(N * N)), theta_dd(std::size_t(N * N));
+  for (int a = 0; a < N; ++a)
+    for (int b = 0; b < N; ++b) {
+      theta_ss[std::size_t(a * N + b)] = I.theta(SS, a, b);
+      if (with_ntk) theta_dd[std::size_t(a * N + b)] = I.theta(DD, a, b);
+    }
+  auto tss = [&](int a, int b) -> const std::array<double, 3>& { return theta_ss[std::size_t(a * N + b)]; };
 
   // T = C_W Theta_{sigma sigma} applied to the first pair of V, then to the second.
   Tensor4 TV(N);
   for (int a = 0; a < N; ++a)
-    for (int b = 0; b < N; ++b) {
-      const auto t = I.theta(SS, a, b);
+    for (int b = 0; b < N; ++b)
       for (int c = 0; c < N; ++c)
         for (int d = 0; d < N; ++d)
-          TV(a, b, c, d) = C_W * apply_theta(t, a, b, [&](int x, int y) { return s.V(x, y, c, d); });
-    }
+          TV(a, b, c, d) = C_W * apply_theta(tss(a, b), a, b, [&](int x, int y) { return s.V(x, y, c, d); });
   for (int a = 0; a < N; ++a)
     for (int b = 0; b < N; ++b)
       for (int c = 0; c < N; ++c)
         for (int d = 0; d < N; ++d) {
-          const auto t = I.theta(SS, c, d);
-          const double TTV = C_W * apply_theta(t, c, d, [&](int x, int y) { return TV(a, b, x, y); });
+          const double TTV = C_W * apply_theta(tss(c, d), c, d, [&](int x, int y) { return TV(a, b, x, y); });
           n.V(a, b, c, d) = C_W * C_W * (I.Pss(a, b, c, d) - I.D00(a, b) * I.D00(c, d)) + r * TTV;
         }
   // K1' = r [T K1 + C_W Xi_{sigma sigma}[V]]
   for (int a = 0; a < N; ++a)
     for (int b = 0; b < N; ++b)
-      n.K1(a, b) = r * (C_W * apply_theta(I.theta(SS, a, b), a, b, [&](int x, int y) { return s.K1(x, y); }) +
+      n.K1(a, b) = r * (C_W * apply_theta(tss(a, b), a, b, [&](int x, int y) { return s.K1(x, y); }) +
                         C_W * apply_xi(I, SS, a, b, s.V));
   if (!with_ntk) return n;
 
@@ -261,11 +266,13 @@ FiniteWidthLayer step(const LayerIntegrals& I, const FiniteWidthLayer& s, const 
   n.D = Tensor4(N);
   n.F = Tensor4(N);
   // omega contractions: Theta_omega = lambda_W Theta_ss + C_W H_ab Theta_dd (likewise Xi).
-  auto theta_omega = [&](int a, int b) {
-    const auto ts = I.theta(SS, a, b), td = I.theta(DD, a, b);
-    return std::array<double, 3>{h.lambda_W * ts[0] + C_W * H(a, b) * td[0], h.lambda_W * ts[1] + C_W * H(a, b) * td[1],
-                                 h.lambda_W * ts[2] + C_W * H(a, b) * td[2]};
-  };
+  std::vector<std::array<double, 3>> theta_om(std::size_t(N * N));
+  for (int a = 0; a < N; ++a)
+    for (int b = 0; b < N; ++b) {
+      const auto &ts = tss(a, b), &td = theta_dd[std::size_t(a * N + b)];
+      for (int k = 0; k < 3; ++k) theta_om[std::size_t(a * N + b)][std::size_t(k)] = h.lambda_W * ts[k] + C_W * H(a, b) * td[k];
+    }
+  auto theta_omega = [&](int a, int b) -> const std::array<double, 3>& { return theta_om[std::size_t(a * N + b)]; };
   // Theta_omega and Theta_ss applied to the second pair of V: W_omega(a,b,c,d) = Theta_omega(c,d)[V(a,b,.,.)].
   Tensor4 VtO(N), VtS(N);
   for (int a = 0; a < N; ++a)
@@ -274,16 +281,16 @@ FiniteWidthLayer step(const LayerIntegrals& I, const FiniteWidthLayer& s, const 
         for (int d = 0; d < N; ++d) {
           auto X = [&](int x, int y) { return s.V(a, b, x, y); };
           VtO(a, b, c, d) = apply_theta(theta_omega(c, d), c, d, X);
-          VtS(a, b, c, d) = apply_theta(I.theta(SS, c, d), c, d, X);
+          VtS(a, b, c, d) = apply_theta(tss(c, d), c, d, X);
         }
   for (int a = 0; a < N; ++a)
     for (int b = 0; b < N; ++b) {
-      const auto to_ab = theta_omega(a, b);
-      const auto tdd_ab = I.theta(DD, a, b);
+      const auto& to_ab = theta_omega(a, b);
+      const auto& tdd_ab = theta_dd[std::size_t(a * N + b)];
       // H1' = r {C_W <s's'> H1 + Theta_omega[K1] + Xi_omega[V] + C_W Theta_{s's'}[D_ab.. + 2 F_ab..]}
       const double xi_omega = h.lambda_W * apply_xi(I, SS, a, b, s.V) + C_W * H(a, b) * apply_xi(I, DD, a, b, s.V);
-      // F_{a b' a' c} in the notes' index order is F(a, b', b, c) here... stored F[a1,a3,a2,a4]:
-      // D_{ab xy} + 2 F_{a x b y}  =  D(a,b,x,y) + 2 F(a,x,b,y)
+      // With F stored as F[a1,a3,a2,a4] (NTK pair (a1,a2)), the notes' D_{ab;xy} + 2 F_{ax;by} is
+      // D(a,b,x,y) + 2 F(a,x,b,y).
       const double y_term = apply_theta(tdd_ab, a, b, [&](int x, int y) { return s.D(a, b, x, y) + 2.0 * s.F(a, x, b, y); });
       n.H1(a, b) = r * (C_W * I.D11(a, b) * s.H1(a, b) +
                         apply_theta(to_ab, a, b, [&](int x, int y) { return s.K1(x, y); }) + xi_omega + C_W * y_term);
@@ -301,7 +308,7 @@ FiniteWidthLayer step(const LayerIntegrals& I, const FiniteWidthLayer& s, const 
           const double os_V = apply_theta(to_ab, a, b, [&](int x, int y) { return VtS(x, y, c, d); });
           const double o_D_cd = apply_theta(theta_omega(c, d), c, d, [&](int x, int y) { return s.D(a, b, x, y); });
           const double o_D_ab = apply_theta(to_ab, a, b, [&](int x, int y) { return s.D(c, d, x, y); });
-          const double s_D_cd = apply_theta(I.theta(SS, c, d), c, d, [&](int x, int y) { return s.D(a, b, x, y); });
+          const double s_D_cd = apply_theta(tss(c, d), c, d, [&](int x, int y) { return s.D(a, b, x, y); });
           n.A(a, b, c, d) = omega_omega + r * (oo_V + C_W * I.D11(a, b) * o_D_cd + C_W * I.D11(c, d) * o_D_ab +
                                                C_W * C_W * I.D11(a, b) * I.D11(c, d) * s.A(a, b, c, d));
           n.D(a, b, c, d) = C_W * (h.lambda_W * cov_ss + C_W * H(a, b) * cov_ds) +

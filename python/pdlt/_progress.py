@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 
-def progress_bar(total: int, enabled: bool, unit: str):
-    """``(bar, callback)``: the bar appears after a second; both are None when disabled or
-    when tqdm is missing. Close the bar when the run ends."""
+
+@contextmanager
+def progress_callback(total: int, enabled: bool, unit: str):
+    """Yield a ``callback(done, total)`` that advances a bar appearing after a second, or None
+    when disabled or when tqdm is missing; the bar is closed on leaving the block."""
     if not enabled:
-        return None, None
+        yield None
+        return
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional
-        return None, None
+        yield None
+        return
     bar = tqdm(total=total, unit=unit, delay=1.0, leave=False)
-
-    def update(done: int, _total: int) -> None:
-        bar.update(done - bar.n)
-
-    return bar, update
+    try:
+        yield lambda done, _total: bar.update(done - bar.n)
+    finally:
+        bar.close()

@@ -43,7 +43,6 @@ class Comparison:
     ensemble: Ensemble
     theory: FiniteWidth
     ntk_ensemble: Optional[Ensemble] = None
-    ntk_theory: Optional[FiniteWidth] = None
 
     def _kept(self, entries):
         n = self.X.shape[0]
@@ -68,9 +67,9 @@ class Comparison:
 
     def ntk_table(self) -> str:
         """The output NTK: H + H^{1}/n, A, B, D, F against the weights-sampler ensemble."""
-        if self.ntk_ensemble is None or self.ntk_theory is None:
+        if self.ntk_ensemble is None or self.theory.H is None:
             raise ValueError("no NTK comparison: compare(..., ntk=True)")
-        ens, th = self.ntk_ensemble, self.ntk_theory
+        ens, th = self.ntk_ensemble, self.theory
         theory = {"mean": th.ntk_mean[-1], **{t: getattr(th.fluctuations, t)[-1] for t in "ABDF"}}
         mc = {"mean": (ens.ntk_mean, ens.ntk_mean_stderr),
               **{t: (getattr(ens, "ntk_" + t), getattr(ens, f"ntk_{t}_stderr")) for t in "ABDF"}}
@@ -121,9 +120,8 @@ def compare(activation: Any = "tanh", depth: int = 8, width: int = 64, networks:
     x = default_inputs() if X is None else np.asarray(X, dtype=float)
     ens = sample(mlp, x, networks, seed, observables=("kernel", "four_point"), method=method, outputs=width,
                  progress=progress)
-    result = Comparison(mlp, x, ens, finite_width(mlp, x, ntk=False))
+    result = Comparison(mlp, x, ens, finite_width(mlp, x, ntk=ntk, progress=progress))
     if ntk:
         result.ntk_ensemble = sample(mlp, x, ntk_networks or max(networks // 10, 2), seed + 1, observables=("ntk",),
                                      outputs=8, progress=progress)
-        result.ntk_theory = finite_width(mlp, x, ntk=True, layers=[-1])
     return result

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _validate
 from ._core_loader import core
-from ._progress import progress_bar
+from ._progress import progress_callback
 from .gaussian import warn_if_inaccurate
 from .mlp import MLP
 
@@ -116,12 +116,8 @@ def finite_width(mlp: MLP, X: Any, *, ntk: bool = True, layers: Any = None, rtol
     wanted = _validate.layer_selection(layers, mlp.depth)
     keep = sorted(set(wanted))
     fan_in = [x.shape[1]] + list(mlp.widths)  # n_0 .. n_{L-1}
-    bar, callback = progress_bar(mlp.depth, progress, unit="layer")
-    try:
+    with progress_callback(mlp.depth, progress, unit="layer") as callback:
         r = core.finite_width(mlp.activation._core, mlp.hyperparameters(), fan_in, x, bool(ntk), tol, keep, callback)
-    finally:
-        if bar is not None:
-            bar.close()
     warn_if_inaccurate(r["error"], tol, stacklevel=3)
     order = [keep.index(l) for l in wanted]
     pick = lambda name: r[name][order] if name in r else None

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _validate
 from ._core_loader import core
-from ._progress import progress_bar
+from ._progress import progress_callback
 from .ensemble import Ensemble
 from .mlp import MLP
 
@@ -118,13 +118,9 @@ def sample(mlp: MLP, X: Any, networks: int, seed: int, observables: Iterable[str
         out = np.empty((n_networks, n_outputs, n_inputs))
 
     config = _config(mlp, x, widths, seed, method, wanted)
-    bar, callback = progress_bar(n_networks, progress, unit="net")
-    try:
+    with progress_callback(n_networks, progress, unit="net") as callback:
         r = core.sample(mlp.activation._core, mlp.hyperparameters(), widths, x, "four_point" in wanted, "ntk" in wanted,
                         method == "weights", seed, start, n_networks, out, callback)
-    finally:
-        if bar is not None:
-            bar.close()
     done = int(r["completed"])
     ensemble = Ensemble(config, [(start, start + done)], list(r["layers"]), r["ntk"],
                         None if out is None else out[:done], mlp)
