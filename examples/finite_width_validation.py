@@ -30,7 +30,7 @@ INPUTS = {
 }
 
 
-def cases(depth: int, width: int):
+def cases(depth: int):
     """(label, mlp factory, inputs): tanh/relu/gelu at criticality and tanh off it."""
     gelu = pdlt.critical_point("gelu")
     return [
@@ -116,7 +116,7 @@ def main(argv=None) -> None:
     if args.quick:
         args.widths, args.depth, args.networks, args.ntk_depth, args.ntk_networks = [8, 16, 32], 3, 3000, 2, 1000
     start = time.perf_counter()
-    for label, make_mlp, X in cases(args.depth, args.widths[0]):
+    for label, make_mlp, X in cases(args.depth):
         preactivation_table(label, make_mlp, X, args.widths, args.networks, args.seed)
     ntk_table(args.widths, args.ntk_depth, args.ntk_networks, args.seed)
     print(f"\n({time.perf_counter() - start:.0f} s, {pdlt.get_num_threads()} threads)")
